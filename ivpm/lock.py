@@ -1,0 +1,108 @@
+"""The workspace lock: one native file lock on ``packages/.ivpm.lock`` per invocation."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+from pathlib import Path
+from types import TracebackType
+
+from ivpm.errors import LockTimeout, UsageError
+from ivpm.fsutil import write_text_atomic
+
+log = logging.getLogger("ivpm")
+
+LOCK_NAME = ".ivpm.lock"
+OWNER_NAME = ".ivpm.lock.owner"
+
+
+def lock_timeout_from_env() -> float:
+    """``IVPM_LOCK_TIMEOUT`` in seconds; unset or empty means wait for ever (-1)."""
+    raw = os.environ.get("IVPM_LOCK_TIMEOUT", "").strip()
+    if not raw:
+        return -1.0
+    try:
+        value = float(raw)
+    except ValueError:
+        raise UsageError(f"IVPM_LOCK_TIMEOUT must be a number of seconds, not '{raw}'") from None
+    if value < 0:
+        raise UsageError(f"IVPM_LOCK_TIMEOUT must not be negative, not '{raw}'")
+    return value
+
+
+class WorkspaceLock:
+    """Serializes every ivpm process that writes under one ``packages/`` directory.
+
+    The lock file is never deleted; a second process waits (saying for whom) until the first
+    releases it, or until ``timeout`` seconds pass, which raises :class:`LockTimeout`.
+    """
+
+    def __init__(self, packages_dir: Path, *, timeout: float) -> None:
+        self.packages_dir = packages_dir
+        self.timeout = timeout
+        self._lock: object | None = None
+
+    def __enter__(self) -> WorkspaceLock:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
+
+    def acquire(self) -> None:
+        """Take the lock, waiting as ``timeout`` allows."""
+        from filelock import FileLock, Timeout
+
+        try:
+            self.packages_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(
+                f"cannot create {self.packages_dir}: {exc.strerror}",
+                hint="check the permissions of the project directory",
+            ) from None
+        path = self.packages_dir / LOCK_NAME
+        try:
+            lock = FileLock(str(path), preserve_lock_file=True)
+        except TypeError:  # filelock releases before 3.20 never delete the file anyway
+            lock = FileLock(str(path))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            log.warning("waiting for %s to finish (it holds %s)", self._owner(), path)
+            try:
+                lock.acquire(timeout=self.timeout)
+            except Timeout:
+                raise LockTimeout(
+                    f"gave up after {self.timeout:g} s waiting for the workspace lock {path}, "
+                    f"held by {self._owner()}",
+                    hint="wait for that run to finish, or raise IVPM_LOCK_TIMEOUT",
+                ) from None
+        except OSError as exc:
+            raise UsageError(
+                f"cannot lock {path}: {exc.strerror}",
+                hint="check that packages/ is writable",
+            ) from None
+        self._lock = lock
+        owner = f"ivpm (pid {os.getpid()}): {' '.join(['ivpm', *sys.argv[1:]])}\n"
+        with contextlib.suppress(OSError):
+            write_text_atomic(self.packages_dir / OWNER_NAME, owner)
+
+    def release(self) -> None:
+        """Let the next waiting process in."""
+        lock = self._lock
+        self._lock = None
+        if lock is not None:
+            lock.release()  # type: ignore[attr-defined]
+
+    def _owner(self) -> str:
+        try:
+            return (self.packages_dir / OWNER_NAME).read_text(encoding="utf-8").strip()
+        except OSError:
+            return "another ivpm process"

@@ -1,0 +1,100 @@
+"""``packages/package-lock.json``: the resolved git commits and installed versions of a project."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ivpm.errors import ConfigError, Location
+from ivpm.fsutil import write_json_atomic
+
+LOCK_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class GitPin:
+    """A git dependency's URL and the exact commit that was checked out."""
+
+    url: str
+    commit: str
+
+
+@dataclass(frozen=True)
+class LockData:
+    """The content of a lock file."""
+
+    dep_set: str = ""
+    git: Mapping[str, GitPin] = field(default_factory=dict)
+    python: Mapping[str, str] = field(default_factory=dict)  # distribution -> exact version
+    editable: Mapping[str, str] = field(default_factory=dict)  # distribution -> source path
+
+    def constraints(self) -> list[str]:
+        """``name==version`` lines for every non-editable distribution."""
+        return [f"{name}=={version}" for name, version in sorted(self.python.items())]
+
+
+def write_lock(path: Path, data: LockData) -> None:
+    """Write ``data`` to ``path`` atomically."""
+    write_json_atomic(
+        path,
+        {
+            "ivpm-lock-format": LOCK_FORMAT,
+            "dep-set": data.dep_set,
+            "git": {
+                name: {"url": pin.url, "commit": pin.commit}
+                for name, pin in sorted(data.git.items())
+            },
+            "python": dict(sorted(data.python.items())),
+            "editable": dict(sorted(data.editable.items())),
+        },
+    )
+
+
+def read_lock(path: Path) -> LockData:
+    """Load a lock file; anything malformed is a :class:`ConfigError` naming the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read lock file {path}: {exc.strerror}") from None
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"lock file is not valid JSON: {exc.msg}", Location(path, exc.lineno, exc.colno)
+        ) from None
+    where = Location(path, 1, 1)
+    if not isinstance(raw, dict) or raw.get("ivpm-lock-format") != LOCK_FORMAT:
+        raise ConfigError(
+            f'not an ivpm lock file (expected "ivpm-lock-format": {LOCK_FORMAT})', where
+        )
+    git = _mapping(raw, "git", where)
+    python = _mapping(raw, "python", where)
+    editable = _mapping(raw, "editable", where)
+    pins: dict[str, GitPin] = {}
+    for name, entry in git.items():
+        if not (
+            isinstance(entry, dict)
+            and isinstance(entry.get("commit"), str)
+            and isinstance(entry.get("url", ""), str)
+        ):
+            raise ConfigError(f'lock file entry git.{name} needs a "commit" string', where)
+        pins[name] = GitPin(url=entry.get("url", ""), commit=entry["commit"])
+    for name, version in python.items():
+        if not isinstance(version, str):
+            raise ConfigError(f"lock file entry python.{name} must be a version string", where)
+    return LockData(
+        dep_set=str(raw.get("dep-set", "")),
+        git=pins,
+        python={str(k): str(v) for k, v in python.items()},
+        editable={str(k): str(v) for k, v in editable.items()},
+    )
+
+
+def _mapping(raw: dict[str, Any], key: str, where: Location) -> dict[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f'lock file key "{key}" must be an object', where)
+    return value

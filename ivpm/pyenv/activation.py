@@ -1,0 +1,55 @@
+"""The environment variables of an activated ``packages/python``, env-sets applied."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from ivpm.project.model import EnvSet
+
+_REFERENCE = re.compile(
+    r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
+)
+_DROPPED = ("PYTHONHOME", "__PYVENV_LAUNCHER__", "BASH_ENV", "ENV")
+
+
+def expand(text: str, env: Mapping[str, str]) -> str:
+    """Replace ``${NAME}`` and ``$NAME`` with values from ``env`` (unknown names become empty)."""
+    return _REFERENCE.sub(lambda m: env.get(m.group("braced") or m.group("bare"), ""), text)
+
+
+def activation_env(
+    base: Mapping[str, str],
+    *,
+    project_dir: Path,
+    venv_dir: Path,
+    env_sets: Iterable[EnvSet] = (),
+) -> dict[str, str]:
+    """``base`` with the venv activated: ``VIRTUAL_ENV``, ``PATH``, ``IVPM_*`` and the env-sets.
+
+    Env-set values may refer to other variables (``${IVPM_PROJECT}/src``); ``path`` kinds join
+    several entries with ``os.pathsep`` and ``path-append``/``path-prepend`` extend what is there.
+    """
+    env = {key: value for key, value in base.items() if key not in _DROPPED}
+    bin_dir = str(venv_dir / "bin")
+    env["VIRTUAL_ENV"] = str(venv_dir)
+    old_path = [
+        entry for entry in env.get("PATH", "").split(os.pathsep) if entry and entry != bin_dir
+    ]
+    env["PATH"] = os.pathsep.join([bin_dir, *old_path])
+    env["IVPM_PROJECT"] = str(project_dir)
+    env["IVPM_PACKAGES"] = str(project_dir / "packages")
+    for env_set in env_sets:
+        for action in env_set.actions:
+            values = [expand(value, env) for value in action.values]
+            joined = os.pathsep.join(values)
+            current = env.get(action.name, "")
+            if action.kind in ("value", "path"):
+                env[action.name] = joined
+            elif action.kind == "path-append":
+                env[action.name] = os.pathsep.join(filter(None, (current, joined)))
+            elif action.kind == "path-prepend":
+                env[action.name] = os.pathsep.join(filter(None, (joined, current)))
+    return env

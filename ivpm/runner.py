@@ -1,0 +1,131 @@
+"""Runs the selected sessions in order, under the workspace lock, and reports their outcomes."""
+
+from __future__ import annotations
+
+import enum
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from ivpm.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_SESSION_FAILED, IvpmError
+from ivpm.lock import WorkspaceLock, lock_timeout_from_env
+from ivpm.registry import Registry, SessionSpec
+from ivpm.session import RunContext, Session, SessionSkipped
+
+log = logging.getLogger("ivpm")
+
+
+class Outcome(enum.Enum):
+    """How one session ended."""
+
+    SUCCESS = "success"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    ABORTED = "aborted"
+
+
+@dataclass(frozen=True)
+class SessionResult:
+    """One session's outcome and the reason shown in the summary."""
+
+    name: str
+    outcome: Outcome
+    reason: str = ""
+
+
+def run_sessions(registry: Registry, selected: Sequence[str], context: RunContext) -> int:
+    """Run ``selected`` (with prerequisites) and return the process exit code.
+
+    Selection and configuration errors surface as :class:`IvpmError` before anything is
+    written. The workspace lock is taken before the first session that writes and held to the
+    end. A failed session aborts the sessions that require it; sessions queued with
+    :meth:`Session.notify` run after the one that queued them.
+    """
+    queue = registry.plan(selected)
+    if any(spec.needs_project for spec in queue):
+        context.preflight()
+    results: list[SessionResult] = []
+    exit_code = EXIT_OK
+    with ExitStack() as stack:
+        locked: set[Path] = set()
+        while queue:
+            spec = queue.pop(0)
+            if (
+                spec.writes
+                and context.project_dir is not None
+                and context.project_dir not in locked
+            ):
+                packages = context.project_dir / "packages"
+                stack.enter_context(WorkspaceLock(packages, timeout=lock_timeout_from_env()))
+                locked.add(context.project_dir)
+            result, code = _run_one(spec, context, results)
+            results.append(result)
+            if code != EXIT_OK and exit_code == EXIT_OK:
+                exit_code = code
+            if code == EXIT_INTERRUPTED:
+                break
+            if context.notified:
+                done = {r.name for r in results} | {s.name for s in queue}
+                notified = registry.plan(context.notified)
+                context.notified.clear()
+                if result.outcome is Outcome.SUCCESS:
+                    context.preflight()
+                    queue = [s for s in notified if s.name not in done] + queue
+    _print_summary(results, quiet=context.options.verbosity < 0)
+    return exit_code
+
+
+def _run_one(
+    spec: SessionSpec, context: RunContext, earlier: Sequence[SessionResult]
+) -> tuple[SessionResult, int]:
+    unfinished = {r.name for r in earlier if r.outcome in (Outcome.FAILED, Outcome.ABORTED)}
+    blocked = [name for name in spec.requires if name in unfinished]
+    if blocked:
+        return SessionResult(spec.name, Outcome.ABORTED, f"{blocked[0]} did not succeed"), EXIT_OK
+    log.debug("running session %s", spec.name)
+    try:
+        spec.func(Session(spec.name, context))
+    except SessionSkipped as skipped:
+        return SessionResult(spec.name, Outcome.SKIPPED, str(skipped)), EXIT_OK
+    except IvpmError as error:
+        print(error.render(), file=sys.stderr)
+        return SessionResult(spec.name, Outcome.FAILED), error.exit_code
+    except KeyboardInterrupt:
+        print("ivpm: interrupted", file=sys.stderr)
+        return SessionResult(spec.name, Outcome.FAILED, "interrupted"), EXIT_INTERRUPTED
+    except Exception as bug:
+        if context.options.traceback or context.options.verbosity > 0:
+            traceback.print_exc()
+        else:
+            print(
+                f"error: internal error in session '{spec.name}': {type(bug).__name__}: {bug}\n"
+                "  hint: this is a bug in ivpm; rerun with --traceback and report it",
+                file=sys.stderr,
+            )
+        return SessionResult(spec.name, Outcome.FAILED, "internal error"), EXIT_SESSION_FAILED
+    return SessionResult(spec.name, Outcome.SUCCESS), EXIT_OK
+
+
+_MARKS = {
+    Outcome.SUCCESS: ("*", "32"),
+    Outcome.SKIPPED: ("-", "33"),
+    Outcome.FAILED: ("x", "31"),
+    Outcome.ABORTED: ("!", "31"),
+}
+
+
+def _print_summary(results: Sequence[SessionResult], *, quiet: bool) -> None:
+    color = sys.stderr.isatty() and "NO_COLOR" not in os.environ
+    for result in results:
+        if quiet and result.outcome in (Outcome.SUCCESS, Outcome.SKIPPED):
+            continue
+        mark, code = _MARKS[result.outcome]
+        text = f"{mark} {result.name}: {result.outcome.value}"
+        if result.reason:
+            text += f" ({result.reason})"
+        print(f"\033[{code}m{text}\033[0m" if color else text, file=sys.stderr)

@@ -1,0 +1,81 @@
+"""``build``: compile the native extensions of the project's source packages."""
+
+from __future__ import annotations
+
+import os
+
+from ivpm.errors import SessionFailure
+from ivpm.pyenv.activation import activation_env
+from ivpm.pyenv.native import build_failure_hint, native_build_kind
+from ivpm.session import Session
+from ivpm.sessions import session
+from ivpm.sessions.environment import index_settings, installer_of
+from ivpm.sessions.resolution import resolution_of
+
+DEBUG_FLAGS = "-g -O0 -UNDEBUG"
+
+
+@session(name="build", requires=["install"])
+def build(s: Session) -> None:
+    """Compile native extensions (C, C++, Cython) of source packages; --debug for -g -O0.
+
+    Packages are built in dependency order with packages/python's own interpreter, so the
+    modules import from the environment. `--debug` (or DEBUG=1) compiles with -g -O0 and
+    without NDEBUG; the build sees DEBUG=1 or DEBUG=0 either way, as setup.py files expect.
+    The environment is brought up to date first only when it is stale.
+    """
+    resolution, _ = resolution_of(s)
+    debug = s.options.debug
+    env = activation_env(
+        os.environ,
+        project_dir=s.project_dir,
+        venv_dir=s.venv_dir,
+        env_sets=s.project.env_sets.values(),
+    )
+    env["DEBUG"] = "1" if debug else "0"
+    if debug:
+        for variable in ("CFLAGS", "CXXFLAGS"):
+            env[variable] = " ".join(filter(None, (env.get(variable, ""), DEBUG_FLAGS)))
+    built: list[str] = []
+    for level in resolution.levels:
+        for name in level:
+            resolved = resolution.deps[name]
+            if not resolved.dep.is_source or resolved.path is None:
+                continue
+            kind = native_build_kind(resolved.path)
+            if kind is None:
+                continue
+            s.log.info("building %s (%s%s)", name, kind, ", debug" if debug else "")
+            try:
+                if kind == "setup.py":
+                    s.run(
+                        [
+                            s.venv_dir / "bin" / "python",
+                            "setup.py",
+                            "build_ext",
+                            "--inplace",
+                            "--force",
+                        ],
+                        cwd=resolved.path,
+                        env=env,
+                        what=f"building {name}",
+                    )
+                else:
+                    installer_of(s).install(
+                        [],
+                        editable=[str(resolved.path.absolute())],
+                        index=index_settings(s),
+                        no_build_isolation=True,
+                        reinstall=[str(resolved.path.absolute())],
+                        env=env,
+                    )
+            except SessionFailure as failure:
+                raise SessionFailure(
+                    f"native build of '{name}' failed",
+                    details=failure.details,
+                    hint=build_failure_hint(failure.details) or failure.hint,
+                ) from None
+            built.append(name)
+    if not built:
+        s.skip("no source package has native extensions")
+    s.log.info("built %s (%s)", ", ".join(built), "debug" if debug else "release")

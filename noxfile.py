@@ -1,0 +1,51 @@
+"""ivpm's own automation: tests on both installers, lint, type checking, benchmark."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_existing_virtualenvs = True
+
+INSTALLERS = ["pip", "uv"]
+
+
+@nox.session
+@nox.parametrize("installer", INSTALLERS)
+def tests(session: nox.Session, installer: str) -> None:
+    """Run the test suite with ivpm installing through pip or uv.
+
+    The pip leg runs every test; the uv leg runs the tests that install packages
+    (marked ``installer``), since the rest do not depend on the installer.
+    """
+    session.install("-e", ".[test]")
+    selection = [] if installer == "pip" else ["-m", "installer"]
+    session.run(
+        "pytest",
+        *selection,
+        *session.posargs,
+        env={"IVPM_TEST_INSTALLER": installer},
+    )
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff: lint and formatting."""
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the package."""
+    session.install("-e", ".[uv,nox]", "mypy", "types-PyYAML")
+    session.run("mypy", "--strict", "ivpm")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The side-by-side benchmark (pass --quick for the CI-sized run)."""
+    session.install("-e", ".[uv]")
+    session.run("python", "benchmarks/bench.py", *session.posargs)

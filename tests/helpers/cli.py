@@ -1,0 +1,40 @@
+"""Running the installed ``ivpm`` command as a real subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+
+def ivpm_executable() -> str:
+    """The ``ivpm`` console script installed beside the interpreter running the tests."""
+    script = Path(sys.executable).parent / "ivpm"
+    return str(script) if script.exists() else "ivpm"
+
+
+def run_ivpm(
+    args: Sequence[str | os.PathLike[str]],
+    *,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 600,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``ivpm ARGS`` in ``cwd`` and capture its output (never raises on a non-zero exit)."""
+    full_env = dict(os.environ)
+    full_env.pop("DEBUG", None)
+    full_env["NO_COLOR"] = "1"
+    if env:
+        full_env.update(env)
+    return subprocess.run(
+        [ivpm_executable(), *map(os.fspath, args)],
+        cwd=cwd,
+        env=full_env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
