@@ -1,0 +1,250 @@
+"""Cloning git dependencies and moving existing checkouts to pinned commits.
+
+git always runs without prompts, with the ``ext``/``fd`` transports disabled, with ``--`` before
+URLs and paths, and with an environment that cannot redirect it to another repository
+(``GIT_DIR``, ``GIT_WORK_TREE``, ... are dropped; discovery stops at the checkout).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from ivpm.fetch.head import find_git_dir, read_head_commit
+from ivpm.fetch.result import DepFetchError, FetchResult
+from ivpm.fetch.staging import make_temp_dir, move_into_place, remove_path
+from ivpm.proc import CommandFailed, run_command
+from ivpm.project.model import Dep
+
+_SAFETY_CONFIG = ("-c", "protocol.ext.allow=never", "-c", "protocol.fd.allow=never")
+# Variables that would point git at some other repository than the one we mean.
+_REPO_ENV = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_COMMON_DIR",
+    "GIT_NAMESPACE",
+    "GIT_PREFIX",
+    "GIT_IMPLICIT_WORK_TREE",
+    "GIT_SHALLOW_FILE",
+    "GIT_GRAFT_FILE",
+)
+# Refs under which ivpm records commits it checked out itself (see _local_commits).
+_MARK_REF = "refs/ivpm/fetched"
+_AUTH_MARKERS = ("terminal prompts disabled", "could not read username", "authentication failed")
+
+
+def git_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment git runs with: ``base`` (default ``os.environ``) made safe."""
+    env = dict(os.environ if base is None else base)
+    for name in _REPO_ENV:
+        env.pop(name, None)
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    return env
+
+
+class Git:
+    """Runs git commands for one fetch with a fixed, safe environment."""
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        self.env = git_environment(env)
+
+    def run(self, args: Sequence[str | Path], *, repo: Path | None = None) -> str:
+        """Run ``git <args>`` (inside ``repo`` when given) and return its output.
+
+        Inside ``repo`` git may not search parent directories for a repository, so a checkout
+        without ``.git`` can never make git act on the enclosing project. Raises
+        :class:`~ivpm.proc.CommandFailed`.
+        """
+        env = self.env
+        if repo is not None:
+            env = {**env, "GIT_CEILING_DIRECTORIES": os.path.dirname(os.path.realpath(repo))}
+        argv: list[str | Path] = ["git", *_SAFETY_CONFIG, *args]
+        return run_command(argv, cwd=repo, env=env).output
+
+
+def clone_git(dep: Dep, dest: Path, *, pin: str | None, git: Git) -> FetchResult:
+    """Clone ``dep`` to ``dest`` through a temporary directory beside it.
+
+    Checks out ``pin`` (a lock-file commit) when given, else ``dep.commit``, else the tip of
+    ``dep.tag``/``dep.branch``/the default branch. Nothing is left at ``dest`` on failure.
+    """
+    assert dep.url is not None
+    temp = make_temp_dir(dest.parent, dep.name)
+    try:
+        commit = _clone_into(dep, temp, pin=pin, git=git)
+        move_into_place(temp, dest)
+    except BaseException:
+        remove_path(temp)
+        raise
+    return FetchResult(dep.name, dest, "git", "cloned", commit)
+
+
+def refresh_git(dep: Dep, dest: Path, *, pin: str | None, git: Git) -> FetchResult:
+    """Report an existing checkout at ``dest``; move it to ``pin`` only if no work can be lost.
+
+    Without a pin, or when HEAD already is the pinned commit, the checkout is kept as it is.
+    Otherwise it must be a git checkout with no uncommitted changes to tracked files and no
+    commits that exist only locally; then the pinned commit is fetched if needed and checked out.
+    """
+    head = read_head_commit(dest)
+    is_repo = find_git_dir(dest) is not None
+    if head is None and is_repo:
+        head = _rev_parse_head(dest, git)
+    if pin is None or (head is not None and _same_commit(head, pin)):
+        return FetchResult(dep.name, dest, "git", "kept", head)
+    if not is_repo:
+        raise DepFetchError(
+            dep,
+            f"the lock file pins commit {pin}, but {dest} is not a git checkout",
+            hint=f"move {dest} away to let ivpm clone it again",
+        )
+    status = _git(dep, git, ["status", "--porcelain", "--untracked-files=no"], repo=dest)
+    if status.strip():
+        raise DepFetchError(
+            dep,
+            f"the lock file pins commit {pin}, but {dest} has uncommitted changes",
+            output=status,
+            hint="commit or stash them, then run the update again",
+        )
+    local = _local_commits(dep, dest, git)
+    if local.strip():
+        raise DepFetchError(
+            dep,
+            f"the lock file pins commit {pin}, but {dest} has commits that are on no remote branch",
+            output=local,
+            hint="push them (or put them on a branch you keep) and run the update again",
+        )
+    _checkout(dep, dest, pin, git, depth=dep.depth if _is_shallow(dest) else None)
+    return FetchResult(dep.name, dest, "git", "checked-out", _head(dest, git))
+
+
+def clone_url(dep: Dep) -> str:
+    """The URL handed to ``git clone``: ``dep.url``, with a relative local path made absolute.
+
+    A relative path is taken relative to the directory of the ivpm.yaml declaring the dep (as
+    for ``src: dir``), not to wherever ivpm happens to run. URLs with a scheme and scp-like
+    ``host:path`` addresses are passed on unchanged.
+    """
+    assert dep.url is not None
+    url = dep.url
+    first = url.split("/", 1)[0]
+    if "://" in url or ":" in first or url.startswith(("/", "~")):
+        return url
+    return os.path.normpath(dep.location.path.parent / url)
+
+
+def _clone_into(dep: Dep, temp: Path, *, pin: str | None, git: Git) -> str | None:
+    assert dep.url is not None
+    target = pin or dep.commit
+    args: list[str | Path] = ["clone", "-q"]
+    ref = dep.tag or dep.branch
+    if ref:
+        args += ["--branch", ref]
+    if dep.depth is not None:
+        args += ["--depth", str(dep.depth)]
+    if target:
+        args.append("--no-checkout")
+    args += ["--", clone_url(dep), temp]
+    _git(dep, git, args, what="git clone")
+    if target:
+        _checkout(dep, temp, target, git, depth=dep.depth)
+    return _head(temp, git)
+
+
+def _checkout(dep: Dep, repo: Path, commit: str, git: Git, *, depth: int | None) -> None:
+    """Check out ``commit`` (detached), fetching it from origin when it is not there yet."""
+    checkout = ["-c", "advice.detachedHead=false", "checkout", "-q", "--detach", commit, "--"]
+    try:
+        git.run(checkout, repo=repo)
+    except CommandFailed:
+        _fetch_commit(dep, repo, commit, git, depth=depth)
+        _git(dep, git, checkout, repo=repo, what=f"git checkout {commit}")
+    _git(dep, git, ["update-ref", _MARK_REF, "HEAD"], repo=repo)
+
+
+def _fetch_commit(dep: Dep, repo: Path, commit: str, git: Git, *, depth: int | None) -> None:
+    """Fetch one commit by id; if the server refuses, fetch all branches and tags."""
+    by_id: list[str | Path] = ["fetch", "-q"]
+    if depth is not None:
+        by_id += ["--depth", str(depth)]
+    try:
+        git.run([*by_id, "origin", "--", commit], repo=repo)
+        return
+    except CommandFailed:
+        pass
+    everything: list[str | Path] = ["fetch", "-q", "--tags"]
+    if _is_shallow(repo):
+        everything.append("--unshallow")
+    everything += ["origin", "--", "+refs/heads/*:refs/remotes/origin/*"]
+    _git(dep, git, everything, repo=repo, what=f"git fetch (looking for commit {commit})")
+
+
+def _local_commits(dep: Dep, repo: Path, git: Git) -> str:
+    """One line per commit reachable from HEAD but from no remote branch, tag or ivpm mark."""
+    return _git(
+        dep,
+        git,
+        [
+            "log",
+            "--oneline",
+            "--max-count=10",
+            "HEAD",
+            "--not",
+            "--remotes",
+            "--tags",
+            "--glob=refs/ivpm/*",
+            "--",
+        ],
+        repo=repo,
+    )
+
+
+def _is_shallow(repo: Path) -> bool:
+    git_dir = find_git_dir(repo)
+    return git_dir is not None and (git_dir / "shallow").exists()
+
+
+def _head(repo: Path, git: Git) -> str | None:
+    return read_head_commit(repo) or _rev_parse_head(repo, git)
+
+
+def _rev_parse_head(repo: Path, git: Git) -> str | None:
+    try:
+        output = git.run(["rev-parse", "-q", "--verify", "HEAD^{commit}"], repo=repo)
+    except CommandFailed:
+        return None
+    return output.strip() or None
+
+
+def _same_commit(head: str, pin: str) -> bool:
+    head, pin = head.lower(), pin.lower()
+    return head == pin or (len(pin) < len(head) and head.startswith(pin))
+
+
+def _git(
+    dep: Dep,
+    git: Git,
+    args: Sequence[str | Path],
+    *,
+    repo: Path | None = None,
+    what: str | None = None,
+) -> str:
+    """Run git for ``dep``; a failure becomes a :class:`DepFetchError` carrying git's output."""
+    try:
+        return git.run(args, repo=repo)
+    except CommandFailed as exc:
+        label = what or "git " + next(str(a) for a in args if not str(a).startswith("-"))
+        hint = None
+        lowered = exc.output.lower()
+        if any(marker in lowered for marker in _AUTH_MARKERS):
+            hint = (
+                "the repository needs credentials and ivpm runs git without prompts: "
+                "set up a credential helper or an SSH key"
+            )
+        raise DepFetchError(
+            dep, f"{label} failed (exit {exc.returncode})", output=exc.output, hint=hint
+        ) from exc

@@ -1,0 +1,166 @@
+"""Fetching all source deps of a resolution in parallel, with one combined error report."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ivpm.errors import SessionFailure
+from ivpm.fetch.git import Git, clone_git, refresh_git
+from ivpm.fetch.head import find_git_dir, read_head_commit
+from ivpm.fetch.local import fetch_dir, link_is_current
+from ivpm.fetch.result import DepFetchError, FetchResult
+from ivpm.fetch.staging import clean_stale_temps, is_within
+from ivpm.fetch.validate import check_deps
+from ivpm.project.model import Dep, Source
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+Progress = Callable[[str, int, int], None]
+_MAX_OUTPUT_LINES = 20
+
+
+def fetch_deps(
+    deps: Sequence[Dep],
+    packages_dir: Path,
+    *,
+    jobs: int,
+    pins: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+) -> dict[str, FetchResult]:
+    """Fetch the source deps among ``deps`` into ``packages_dir/<name>``, ``jobs`` at a time.
+
+    Existing entries are kept (never re-cloned, reset or deleted); an existing clean git
+    checkout is moved to ``pins[name]`` when the lock file pins another commit. When nothing
+    needs doing no git process is started. ``progress(name, done, total)`` is called in the
+    calling thread as each dep finishes. ``jobs <= 0`` means one worker per CPU.
+
+    PyPI deps in ``deps`` are skipped. Returns the results keyed by name, in the order of
+    ``deps``. Raises :class:`~ivpm.errors.ConfigError` for an invalid dep before anything is
+    fetched, and one :class:`~ivpm.errors.SessionFailure` listing every dep that failed once
+    the others have finished.
+    """
+    pins = dict(pins or {})
+    deps = [dep for dep in deps if dep.is_source]
+    check_deps(deps, pins)
+    total = len(deps)
+    results: dict[str, FetchResult] = {}
+    failures: list[DepFetchError] = []
+    done = 0
+
+    def finished(name: str) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(name, done, total)
+
+    if deps:
+        packages_dir.mkdir(parents=True, exist_ok=True)
+        clean_stale_temps(packages_dir, (dep.name for dep in deps))
+
+    pending: list[Dep] = []
+    for dep in deps:
+        try:
+            quick = _fast_path(dep, packages_dir / dep.name, pins.get(dep.name))
+        except DepFetchError as exc:
+            failures.append(exc)
+            finished(dep.name)
+            continue
+        if quick is None:
+            pending.append(dep)
+        else:
+            results[dep.name] = quick
+            finished(dep.name)
+
+    if pending:
+        # Imported here: the no-op path (everything kept) never needs threads.
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+
+        git = Git()
+        workers = min(jobs if jobs > 0 else (os.cpu_count() or 1), len(pending))
+        unexpected: BaseException | None = None
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ivpm-fetch") as pool:
+            futures: dict[Future[FetchResult], Dep] = {
+                pool.submit(_fetch_one, dep, packages_dir, pins.get(dep.name), git): dep
+                for dep in pending
+            }
+            try:
+                for future in as_completed(futures):
+                    dep = futures[future]
+                    try:
+                        results[dep.name] = future.result()
+                    except DepFetchError as exc:
+                        failures.append(exc)
+                    except OSError as exc:
+                        failures.append(DepFetchError(dep, str(exc)))
+                    except Exception as exc:  # a bug: report it after the others finish
+                        unexpected = unexpected or exc
+                    finished(dep.name)
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+        if unexpected is not None:
+            raise unexpected
+
+    if failures:
+        raise _combined_failure(deps, failures)
+    return {dep.name: results[dep.name] for dep in deps}
+
+
+def _fast_path(dep: Dep, dest: Path, pin: str | None) -> FetchResult | None:
+    """The result for a dep that needs no git process and no copying, else ``None``."""
+    if not os.path.lexists(dest):
+        return None
+    if dep.src is Source.DIR:
+        if dep.link and dest.is_symlink() and not link_is_current(dep, dest):
+            return None
+        return FetchResult(dep.name, dest, "link" if dest.is_symlink() else "dir", "kept")
+    project_root = dest.parent.parent
+    if dest.is_symlink() and not is_within(dest, project_root):
+        raise DepFetchError(
+            dep,
+            f"{dest} is a symbolic link to {os.path.realpath(dest)}, outside the project; "
+            "ivpm will not use or change it",
+            hint="remove the link, or declare the dep with 'src: dir' and 'link: true'",
+        )
+    if not dest.exists():
+        raise DepFetchError(dep, f"{dest} is a broken symbolic link", hint="remove it")
+    head = read_head_commit(dest)
+    if head is None and find_git_dir(dest) is not None:
+        return None  # let the worker ask git
+    if pin is not None and (head is None or not head.lower().startswith(pin.lower())):
+        return None
+    return FetchResult(dep.name, dest, "git", "kept", head)
+
+
+def _fetch_one(dep: Dep, packages_dir: Path, pin: str | None, git: Git) -> FetchResult:
+    dest = packages_dir / dep.name
+    if dep.src is Source.DIR:
+        return fetch_dir(dep, dest)
+    if os.path.lexists(dest):
+        return refresh_git(dep, dest, pin=pin, git=git)
+    return clone_git(dep, dest, pin=pin, git=git)
+
+
+def _combined_failure(deps: Sequence[Dep], failures: list[DepFetchError]) -> SessionFailure:
+    order = {dep.name: index for index, dep in enumerate(deps)}
+    failures = sorted(failures, key=lambda failure: order.get(failure.dep.name, len(order)))
+    if len(failures) == 1:
+        message = f"failed to fetch dependency '{failures[0].dep.name}'"
+    else:
+        names = ", ".join(failure.dep.name for failure in failures)
+        message = f"failed to fetch {len(failures)} dependencies: {names}"
+    lines: list[str] = []
+    for failure in failures:
+        lines.append(f"{failure.dep.location}: {failure.dep.name}: {failure.reason}")
+        output = [line.rstrip() for line in failure.output.splitlines() if line.strip()]
+        if len(output) > _MAX_OUTPUT_LINES:
+            skipped = len(output) - _MAX_OUTPUT_LINES
+            output = [f"... ({skipped} more lines)", *output[-_MAX_OUTPUT_LINES:]]
+        lines.extend("    " + line for line in output)
+        if failure.hint:
+            lines.append(f"    hint: {failure.hint}")
+    return SessionFailure(message, details="\n".join(lines))

@@ -1,0 +1,1 @@
+"""Tests of ivpm.fetch."""
