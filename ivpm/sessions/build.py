@@ -6,10 +6,11 @@ import os
 
 from ivpm.errors import SessionFailure
 from ivpm.pyenv.activation import activation_env
+from ivpm.pyenv.installer import make_installer
 from ivpm.pyenv.native import build_failure_hint, native_build_kind
 from ivpm.session import Session
 from ivpm.sessions import session
-from ivpm.sessions.environment import index_settings, installer_of
+from ivpm.sessions.environment import index_settings, installer_choice
 from ivpm.sessions.resolution import resolution_of
 
 DEBUG_FLAGS = "-g -O0 -UNDEBUG"
@@ -61,13 +62,12 @@ def build(s: Session) -> None:
                         what=f"building {name}",
                     )
                 else:
-                    installer_of(s).install(
+                    make_installer(installer_choice(s)[0], s.venv_dir, env=env).install(
                         [],
                         editable=[str(resolved.path.absolute())],
                         index=index_settings(s),
                         no_build_isolation=True,
                         reinstall=[str(resolved.path.absolute())],
-                        env=env,
                     )
             except SessionFailure as failure:
                 raise SessionFailure(

@@ -66,11 +66,11 @@ def ensure_environment(s: Session) -> bool:
 
     Returns True when the environment was (re)created.
     """
-    from ivpm.pyenv.venv import ensure_venv, resolve_python
+    from ivpm.pyenv.venv import Backend, ensure_venv, resolve_python
 
     python = resolve_python(s.options.python)
     kind, uv = installer_choice(s)
-    backend = s.options.venv_backend or ("uv" if kind == "uv" else "virtualenv")
+    backend: Backend = s.options.venv_backend or ("uv" if kind == "uv" else "virtualenv")  # type: ignore[assignment]
     if backend == "uv" and uv is None:
         raise UsageError(
             "--venv-backend uv needs uv, which was not found",
@@ -93,6 +93,7 @@ def index_settings(s: Session) -> IndexSettings:
         find_links=s.options.find_links,
         no_index=s.options.no_index,
         pre=s.options.pre,
+        project_root=s.project.root,
     )
 
 
@@ -126,11 +127,21 @@ def wanted_state(s: Session) -> EnvState:
     cached: EnvState | None = s.context.results.get(_WANTED)
     if cached is not None:
         return cached
+    from packaging.requirements import Requirement as Req
+    from packaging.utils import canonicalize_name
+
+    from ivpm.pyenv.buildreqs import build_requirements
+
     resolution, _ = resolution_of(s)
     requirements: dict[str, Requirement] = {}
     for name in resolution.setup_deps:
         requirement = _requirement(resolution.deps[name], setup=True)
         requirements[requirement.name] = requirement
+    declared = {canonicalize_name(name) for name in resolution.deps}
+    for line in build_requirements(resolution):
+        requirement = Requirement(name=canonicalize_name(Req(line).name), line=line, setup=True)
+        if requirement.name not in declared and requirement.name not in requirements:
+            requirements[requirement.name] = requirement
     for level in resolution.levels:
         for name in level:
             resolved = resolution.deps[name]

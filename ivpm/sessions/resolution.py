@@ -17,10 +17,9 @@ _RESOLUTION = "resolution"
 
 def resolution_of(s: Session) -> tuple[Resolution, dict[str, FetchResult]]:
     """Resolve the selected dep-set, fetching source deps level by level (cached per run)."""
-    cached = s.context.results.get(_RESOLUTION)
+    cached: tuple[Resolution, dict[str, FetchResult]] | None = s.context.results.get(_RESOLUTION)
     if cached is not None:
-        resolution, fetched = cached
-        return resolution, fetched
+        return cached
     from ivpm.fetch import fetch_deps
     from ivpm.progress import Progress
     from ivpm.project.depsets import select_dep_set
