@@ -49,3 +49,11 @@ def bench(session: nox.Session) -> None:
     """The side-by-side benchmark (pass --quick for the CI-sized run)."""
     session.install("-e", ".[uv]")
     session.run("python", "benchmarks/bench.py", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the user guide with mkdocs; any warning (broken link, missing page) fails it."""
+    session.install("mkdocs")
+    site = session.create_tmp() + "/site"
+    session.run("mkdocs", "build", "--strict", "--clean", "--site-dir", site)

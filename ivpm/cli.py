@@ -51,7 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     proj.add_argument("-d", "--dep-set", help="dependency set to use")
     proj.add_argument(
-        "-j", "--jobs", type=int, default=0, help="parallel fetches (default: CPU count)"
+        "-j",
+        "--jobs",
+        type=int,
+        default=0,
+        help="parallel fetches (default: 4 per CPU, at most 16)",
     )
     proj.add_argument(
         "--lock-file", type=Path, help="reproduce the versions recorded in this lock file"
@@ -149,7 +153,7 @@ def find_project_dir(explicit: Path | None, start: Path) -> Path | None:
 
 def _options(ns: argparse.Namespace, args: Sequence[str], posargs: Sequence[str]) -> Options:
     if ns.jobs < 0:
-        raise UsageError(f"-j/--jobs must be 0 (CPU count) or more, not {ns.jobs}")
+        raise UsageError(f"-j/--jobs must be 0 (the default) or more, not {ns.jobs}")
     return Options(
         project_dir=ns.project_dir,
         dep_set=ns.dep_set,
@@ -245,7 +249,8 @@ def _dispatch(parser: argparse.ArgumentParser, ns: argparse.Namespace, posargs: 
     options = _options(ns, args, posargs)
     plan = registry.plan(selected)
     if args and not any(spec.name in _TAKES_ARGS for spec in plan):
-        raise UsageError(f"session '{selected[0]}' takes no arguments, got '{args[0]}'")
+        hint = "to run a program: ivpm activate -- PROG ARGS..." if "activate" in selected else None
+        raise UsageError(f"session '{selected[0]}' takes no arguments, got '{args[0]}'", hint=hint)
 
     from ivpm.runner import run_sessions
     from ivpm.session import RunContext

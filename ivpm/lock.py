@@ -90,7 +90,10 @@ class WorkspaceLock:
                 hint="check that packages/ is writable",
             ) from None
         self._lock = lock
-        owner = f"ivpm (pid {os.getpid()}): {' '.join(['ivpm', *sys.argv[1:]])}\n"
+        program = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "ivpm"
+        if program == "__main__.py":
+            program = "ivpm"
+        owner = f"{program} (pid {os.getpid()}): {' '.join([program, *sys.argv[1:]])}\n"
         with contextlib.suppress(OSError):
             write_text_atomic(self.packages_dir / OWNER_NAME, owner)
 

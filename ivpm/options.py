@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -14,7 +15,7 @@ class Options:
     dep_set: str | None = None
     jobs: int = 0
     installer: str = "auto"  # auto | pip | uv
-    venv_backend: str | None = None  # uv | virtualenv | venv; None = follow the installer
+    venv_backend: Literal["uv", "virtualenv", "venv"] | None = None  # None: follow the installer
     python: str | None = None
     skip_py_install: bool = False
     force_py_install: bool = False

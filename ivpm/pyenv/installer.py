@@ -35,6 +35,7 @@ from ivpm.pyenv.distributions import (
     removable_distributions,
 )
 from ivpm.pyenv.index import DEFAULT_INDEX, IndexSettings, merge_index_settings
+from ivpm.pyenv.native import build_failure_hint
 from ivpm.pyenv.output import error_excerpt
 from ivpm.pyenv.uvfind import find_uv
 from ivpm.pyenv.uvopts import uv_install_options
@@ -365,7 +366,7 @@ def _failure_hint(output: str) -> str | None:
             "pre-releases)"
         )
     if any(marker in lowered for marker in _BUILD_ERRORS):
-        return (
+        return build_failure_hint(output) or (
             "a package failed to build; without build isolation its build requirements "
             "(setuptools, cython, ...) must be installed first: list them in setup-deps"
         )

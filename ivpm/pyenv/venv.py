@@ -30,6 +30,7 @@ from ivpm.pyenv.interpreter import resolve_python
 from ivpm.pyenv.output import error_excerpt
 from ivpm.pyenv.seed import bundled_pip_wheel
 from ivpm.pyenv.uvopts import uv_install_options
+from ivpm.testhooks import pause_point
 
 __all__ = [
     "BACKENDS",
@@ -203,6 +204,7 @@ def create_venv(
         backend=backend,
         created=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     )
+    pause_point("venv")
     write_json_atomic(venv_dir / MARKER_NAME, asdict(info))
     return info
 

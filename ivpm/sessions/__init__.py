@@ -11,7 +11,7 @@ from ivpm.registry import Registry
 REGISTRY = Registry()
 session = REGISTRY.session
 
-_BUILTIN_MODULES = ("update", "build", "activate", "clone", "schema")
+_BUILTIN_MODULES = ("update", "build", "activate", "clone", "schema", "status")
 
 
 def load_builtin_sessions() -> Registry:

@@ -8,7 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ivpm.errors import UsageError
+from ivpm.errors import SessionFailure, UsageError
+from ivpm.pyenv.conflicts import with_requested_here
 from ivpm.pyenv.state import (
     Changes,
     EnvState,
@@ -20,12 +21,15 @@ from ivpm.pyenv.state import (
 )
 from ivpm.session import Session
 from ivpm.sessions.resolution import resolution_of
+from ivpm.testhooks import pause_point
 
 if TYPE_CHECKING:
-    from ivpm.project.model import ResolvedDep
+    from ivpm.project.model import Resolution, ResolvedDep
     from ivpm.pyenv.installer import IndexSettings, Installer
 
 LOCK_FILE_NAME = "package-lock.json"
+#: ``RunContext.results`` key: canonical names of the source packages (re)installed this run.
+INSTALLED_EDITABLE = "installed-editable"
 _INSTALLER = "installer"
 _WANTED = "wanted-state"
 
@@ -70,7 +74,7 @@ def ensure_environment(s: Session) -> bool:
 
     python = resolve_python(s.options.python)
     kind, uv = installer_choice(s)
-    backend: Backend = s.options.venv_backend or ("uv" if kind == "uv" else "virtualenv")  # type: ignore[assignment]
+    backend: Backend = s.options.venv_backend or ("uv" if kind == "uv" else "virtualenv")
     if backend == "uv" and uv is None:
         raise UsageError(
             "--venv-backend uv needs uv, which was not found",
@@ -127,12 +131,18 @@ def wanted_state(s: Session) -> EnvState:
     cached: EnvState | None = s.context.results.get(_WANTED)
     if cached is not None:
         return cached
+    state = wanted_state_of(s, resolution_of(s)[0])
+    s.context.results[_WANTED] = state
+    return state
+
+
+def wanted_state_of(s: Session, resolution: Resolution) -> EnvState:
+    """What the environment should hold for ``resolution`` (not cached; nothing fetched)."""
     from packaging.requirements import Requirement as Req
     from packaging.utils import canonicalize_name
 
     from ivpm.pyenv.buildreqs import build_requirements
 
-    resolution, _ = resolution_of(s)
     requirements: dict[str, Requirement] = {}
     for name in resolution.setup_deps:
         requirement = _requirement(resolution.deps[name], setup=True)
@@ -152,9 +162,7 @@ def wanted_state(s: Session) -> EnvState:
     lock = s.context.lock_data
     if lock is not None:
         settings["lock"] = hashlib.sha256(repr(lock).encode()).hexdigest()[:16]
-    state = EnvState(settings=settings, requirements=requirements)
-    s.context.results[_WANTED] = state
-    return state
+    return EnvState(settings=settings, requirements=requirements)
 
 
 def pending_changes(s: Session, *, setup: bool) -> Changes:
@@ -217,16 +225,24 @@ def apply_changes(s: Session, changes: Changes, *, setup: bool) -> None:
     constraints = _constraints(s)
     for batch in _ordered_batches(s, changes, setup=setup):
         _log_batch(s, batch, reinstall)
-        installer.install(
-            [r.line for r in batch if not r.editable],
-            editable=[_editable_target(r) for r in batch if r.editable],
-            index=index,
-            no_build_isolation=batch[0].editable,
-            reinstall=[r.line if r.editable else r.name for r in batch if r.name in reinstall],
-            constraints=constraints,
-        )
+        try:
+            installer.install(
+                [r.line for r in batch if not r.editable],
+                editable=[_editable_target(r) for r in batch if r.editable],
+                index=index,
+                no_build_isolation=batch[0].editable,
+                reinstall=[r.line if r.editable else r.name for r in batch if r.name in reinstall],
+                constraints=constraints,
+            )
+        except SessionFailure as failure:
+            deps = [resolved.dep for resolved in resolution_of(s)[0].deps.values()]
+            raise with_requested_here(failure, deps) from None
+        pause_point("setup-deps" if setup else "install")
         recorded = recorded.with_installed(batch)
         save_state(s.venv_dir, recorded)
+        s.context.results.setdefault(INSTALLED_EDITABLE, set()).update(
+            r.name for r in batch if r.editable
+        )
     if not setup:
         save_state(s.venv_dir, replace(recorded, settings=wanted_state(s).settings))
 

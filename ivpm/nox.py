@@ -1,0 +1,366 @@
+"""Running nox sessions inside the project's ``packages/python`` (needs the ``nox`` extra).
+
+A session declared with :func:`session` (or one that calls :func:`use` first) gets no venv of
+its own from nox. Instead ivpm brings ``packages/python`` up to date, by running
+``python -m ivpm update`` with the interpreter nox runs on (so under the workspace lock, and a
+no-op when nothing changed), and the session continues with:
+
+- ``VIRTUAL_ENV``, ``PATH`` (the venv's ``bin`` first), ``IVPM_PROJECT``, ``IVPM_PACKAGES``
+  and the ivpm.yaml env-sets in ``session.env``, as ``ivpm activate`` would set them;
+- ``session.run("python", ...)``, ``session.run("pytest", ...)`` and other bare program names
+  looked up in the venv's ``bin`` first (``session.bin`` is that folder);
+- ``session.install(...)`` installing into the venv through ivpm's installer (pip or uv)
+  while holding the workspace lock, see :func:`install`.
+
+nox never owns ``packages/python``: the sessions use ``venv_backend="none"``, so nox neither
+creates nor deletes an environment for them. Importing :mod:`ivpm` never imports nox; this
+module does.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, overload
+
+import nox
+
+from ivpm.errors import IvpmError
+
+if TYPE_CHECKING:
+    from ivpm.pyenv.installer import Installer
+
+__all__ = ["IvpmSession", "install", "session", "use"]
+
+_INSTALLERS = ("pip", "uv")
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where a session's environment lives and how ivpm builds it."""
+
+    project_dir: Path
+    installer: str | None
+
+    @property
+    def packages_dir(self) -> Path:
+        return self.project_dir / "packages"
+
+    @property
+    def venv_dir(self) -> Path:
+        return self.packages_dir / "python"
+
+
+class IvpmSession(nox.Session):
+    """A :class:`nox.Session` that runs inside ``packages/python``.
+
+    Everything else (``posargs``, ``env``, ``log``, ``notify``...) is the wrapped nox session.
+    """
+
+    __slots__ = ("_ivpm_target",)
+
+    def __init__(self, base: nox.Session, target: _Target) -> None:
+        super().__init__(base._runner)
+        self._ivpm_target = target
+
+    @property
+    def project_dir(self) -> Path:
+        """The directory holding ivpm.yaml."""
+        return self._ivpm_target.project_dir
+
+    @property
+    def venv_dir(self) -> Path:
+        """The project's environment, ``<project>/packages/python``."""
+        return self._ivpm_target.venv_dir
+
+    @property
+    def bin_paths(self) -> list[str]:
+        """The environment's ``bin`` folder: bare program names are looked up there first."""
+        return [str(self.venv_dir / "bin")]
+
+    @property
+    def bin(self) -> str:
+        """The environment's ``bin`` folder."""
+        return self.bin_paths[0]
+
+    def install(self, *args: str, **kwargs: Any) -> None:
+        """Install ``args`` into ``packages/python`` through ivpm (see :func:`install`).
+
+        nox's keyword arguments (``silent``, ``env``...) are accepted and ignored.
+        """
+        del kwargs
+        install(self, *args)
+
+
+def use(
+    session: nox.Session,
+    *,
+    installer: str | None = None,
+    dep_set: str | None = None,
+    project: str | os.PathLike[str] | None = None,
+    update: bool = True,
+    ivpm_args: Sequence[str] = (),
+) -> IvpmSession:
+    """Make ``session`` run inside ``packages/python`` and return the session to use from now on.
+
+    ``installer`` is ``"pip"`` or ``"uv"`` (default: ivpm's choice); ``dep_set`` selects the
+    dependency set; ``project`` is the project directory (default: the nearest ivpm.yaml above
+    the noxfile's folder). With ``update`` (the default) ``ivpm update`` runs first, under the
+    workspace lock; it does nothing when the environment is current. ``ivpm_args`` are added to
+    that command line (e.g. ``["-v"]`` or ``["--force-py-install"]``).
+
+    The session must have been declared with ``venv_backend="none"`` (:func:`session` does that).
+    Call the returned object's methods, not the original session's.
+    """
+    if isinstance(session, IvpmSession):
+        return session
+    if session.venv_backend != "none":
+        session.error(
+            f"ivpm: session {session.name} has a nox virtualenv ({session.venv_backend}); "
+            "declare it with @ivpm.nox.session or @nox.session(venv_backend='none') so it runs "
+            "in packages/python"
+        )
+    if installer is not None and installer not in _INSTALLERS:
+        session.error(f"ivpm: unknown installer '{installer}' (use pip or uv)")
+    target = _Target(_project_dir(session, project), installer)
+    if update:
+        argv = [sys.executable, "-m", "ivpm", "-p", str(target.project_dir), "update"]
+        if installer is not None:
+            argv.append(f"--py-{installer}")
+        if dep_set is not None:
+            argv += ["-d", dep_set]
+        session.run(*argv, *ivpm_args, external=True)
+    elif not (target.venv_dir / "bin" / "python").exists():
+        session.error(f"ivpm: {target.venv_dir} does not exist; run `ivpm update` first")
+    _activate(session, target)
+    return IvpmSession(session, target)
+
+
+@overload
+def session(func: Callable[..., Any], /) -> Any: ...
+
+
+@overload
+def session(
+    func: None = None,
+    /,
+    *,
+    installer: str | None = None,
+    dep_set: str | None = None,
+    project: str | os.PathLike[str] | None = None,
+    update: bool = True,
+    ivpm_args: Sequence[str] = (),
+    **nox_kwargs: Any,
+) -> Callable[[Callable[..., Any]], Any]: ...
+
+
+def session(
+    func: Callable[..., Any] | None = None,
+    /,
+    *,
+    installer: str | None = None,
+    dep_set: str | None = None,
+    project: str | os.PathLike[str] | None = None,
+    update: bool = True,
+    ivpm_args: Sequence[str] = (),
+    **nox_kwargs: Any,
+) -> Any:
+    """Declare a nox session that runs inside ``packages/python``: ``@ivpm.nox.session``.
+
+    Works like ``@nox.session`` (its keyword arguments, such as ``name``, ``tags`` or
+    ``requires``, pass through) with ``venv_backend="none"``; the function receives the
+    :class:`IvpmSession` that :func:`use` returns. The options are those of :func:`use`. A
+    session parametrized over ``installer`` or ``dep_set`` (``@nox.parametrize("installer",
+    ["pip", "uv"])``) uses the parameter's value when the option is not given here.
+    """
+    backend = nox_kwargs.pop("venv_backend", "none")
+    if backend not in ("none", None):
+        raise TypeError(
+            f"ivpm.nox.session runs in packages/python and cannot use venv_backend={backend!r}"
+        )
+    if func is None:
+        return functools.partial(
+            session,
+            installer=installer,
+            dep_set=dep_set,
+            project=project,
+            update=update,
+            ivpm_args=ivpm_args,
+            **nox_kwargs,
+        )
+
+    @functools.wraps(func)
+    def run_in_ivpm_env(nox_session: nox.Session, **params: Any) -> Any:
+        ivpm_session = use(
+            nox_session,
+            installer=installer if installer is not None else params.get("installer"),
+            dep_set=dep_set if dep_set is not None else params.get("dep_set"),
+            project=project,
+            update=update,
+            ivpm_args=ivpm_args,
+        )
+        return func(ivpm_session, **params)
+
+    return nox.session(venv_backend="none", **nox_kwargs)(run_in_ivpm_env)
+
+
+def install(
+    session: nox.Session,
+    *args: str,
+    installer: str | None = None,
+    project: str | os.PathLike[str] | None = None,
+) -> None:
+    """Install requirements into ``packages/python`` through ivpm's installer and lock.
+
+    ``args`` are requirement strings (``"pytest>=8"``) and ``-e PATH`` for editable folders,
+    which are built like ivpm's source packages (no build isolation). The index settings are
+    those ``ivpm update`` uses (ivpm.yaml over the ``IVPM_*`` variables). When every
+    requirement is installed at a matching version and every folder is installed editable from
+    that folder, no installer starts (changed build files of such a folder are not noticed).
+    Packages installed this way are not recorded by ivpm: ``ivpm update`` leaves them alone.
+    To make them part of the environment for everyone, list them in a dep-set of ivpm.yaml.
+    """
+    if isinstance(session, IvpmSession):
+        target = session._ivpm_target
+        if installer is not None:
+            target = _Target(target.project_dir, installer)
+    else:
+        target = _Target(_project_dir(session, project), installer)
+    if not args:
+        session.error("ivpm: install() needs at least one requirement")
+    requirements, editable = _split_install_args(session, args)
+    if not (target.venv_dir / "bin" / "python").exists():
+        session.error(
+            f"ivpm: {target.venv_dir} does not exist; run `ivpm update` (or use "
+            "@ivpm.nox.session) first"
+        )
+    try:
+        _install_locked(session, target, requirements, editable)
+    except IvpmError as error:
+        _fail(session, error)
+
+
+def _install_locked(
+    session: nox.Session, target: _Target, requirements: list[str], editable: list[str]
+) -> None:
+    from ivpm.lock import WorkspaceLock, lock_timeout_from_env
+    from ivpm.pyenv.installer import editable_distributions, installed_distributions
+
+    with WorkspaceLock(target.packages_dir, timeout=lock_timeout_from_env()):
+        venv = target.venv_dir
+        installed_from = {os.path.realpath(p) for p in editable_distributions(venv).values()}
+        if _all_satisfied(requirements, installed_distributions(venv)) and all(
+            os.path.realpath(folder) in installed_from for folder in editable
+        ):
+            shown = [*requirements, *(f"-e {folder}" for folder in editable)]
+            session.log(f"ivpm: already installed: {' '.join(shown)}")
+            return
+        chosen = _installer(session, target)
+        shown = [*requirements, *(f"-e {path}" for path in editable)]
+        session.log(f"ivpm: installing {' '.join(shown)} with {chosen.kind}")
+        chosen.install(
+            requirements,
+            editable=editable,
+            index=_index_settings(target, chosen.environ),
+            no_build_isolation=bool(editable),
+        )
+
+
+def _installer(session: nox.Session, target: _Target) -> Installer:
+    from ivpm.pyenv.installer import make_installer
+
+    env = {**os.environ, **{k: v for k, v in session.env.items() if v is not None}}
+    for key, value in session.env.items():
+        if value is None:
+            env.pop(key, None)
+    return make_installer(target.installer or "auto", target.venv_dir, env=env)
+
+
+def _index_settings(target: _Target, environ: Mapping[str, str]) -> Any:
+    from ivpm.project.loader import load_project
+    from ivpm.pyenv.index import IndexSettings
+
+    project = load_project(target.project_dir / "ivpm.yaml")
+    return IndexSettings.merged(project.python, project_root=target.project_dir, environ=environ)
+
+
+def _split_install_args(session: nox.Session, args: Sequence[str]) -> tuple[list[str], list[str]]:
+    requirements: list[str] = []
+    editable: list[str] = []
+    words = iter(args)
+    for word in words:
+        if word in ("-e", "--editable"):
+            folder = next(words, None)
+            if folder is None:
+                session.error(f"ivpm: {word} needs a folder")
+            editable.append(str(Path(folder).absolute()))
+        elif word.startswith("--editable="):
+            editable.append(str(Path(word.partition("=")[2]).absolute()))
+        elif word.startswith("-"):
+            session.error(
+                f"ivpm: install() takes requirements and -e FOLDER, not '{word}'; list other "
+                "needs in a dep-set of ivpm.yaml"
+            )
+        else:
+            requirements.append(word)
+    return requirements, editable
+
+
+def _all_satisfied(requirements: Sequence[str], installed: Mapping[str, str]) -> bool:
+    """True when every requirement is installed at a matching version (no extras or markers)."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    for line in requirements:
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement:
+            return False
+        if requirement.extras or requirement.marker or requirement.url:
+            return False
+        version = installed.get(canonicalize_name(requirement.name))
+        if version is None or not requirement.specifier.contains(version, prereleases=True):
+            return False
+    return True
+
+
+def _project_dir(session: nox.Session, project: str | os.PathLike[str] | None) -> Path:
+    from ivpm.project.loader import find_project_file
+
+    if project is not None:
+        directory = Path(project).absolute()
+        if not (directory / "ivpm.yaml").is_file():
+            session.error(f"ivpm: no ivpm.yaml in {directory}")
+        return directory
+    found = find_project_file(Path.cwd())
+    if found is None:
+        session.error(f"ivpm: no ivpm.yaml in {Path.cwd()} or any directory above it")
+    return found.parent
+
+
+def _activate(session: nox.Session, target: _Target) -> None:
+    """Put the activated environment (as ``ivpm activate`` builds it) into ``session.env``."""
+    from ivpm.project.loader import load_project
+    from ivpm.pyenv.activation import activation_env
+
+    base = {**os.environ, **{k: v for k, v in session.env.items() if v is not None}}
+    try:
+        env_sets = load_project(target.project_dir / "ivpm.yaml").env_sets.values()
+    except IvpmError as error:
+        _fail(session, error)
+    activated = activation_env(
+        base, project_dir=target.project_dir, venv_dir=target.venv_dir, env_sets=env_sets
+    )
+    for key in base.keys() - activated.keys():
+        session.env[key] = None
+    for key, value in activated.items():
+        if base.get(key) != value:
+            session.env[key] = value
+
+
+def _fail(session: nox.Session, error: IvpmError) -> NoReturn:
+    session.error("ivpm: " + error.render())
