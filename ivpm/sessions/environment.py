@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ivpm.errors import SessionFailure, UsageError
-from ivpm.pyenv.conflicts import with_requested_here
+from ivpm.project.names import canonical_name
 from ivpm.pyenv.state import (
     Changes,
     EnvState,
@@ -25,7 +25,8 @@ from ivpm.testhooks import pause_point
 
 if TYPE_CHECKING:
     from ivpm.project.model import Resolution, ResolvedDep
-    from ivpm.pyenv.installer import IndexSettings, Installer
+    from ivpm.pyenv.index import IndexSettings
+    from ivpm.pyenv.installer import Installer
 
 LOCK_FILE_NAME = "package-lock.json"
 #: ``RunContext.results`` key: canonical names of the source packages (re)installed this run.
@@ -88,7 +89,7 @@ def ensure_environment(s: Session) -> bool:
 
 def index_settings(s: Session) -> IndexSettings:
     """Index settings from the environment, ivpm.yaml and the command line, in that priority."""
-    from ivpm.pyenv.installer import IndexSettings
+    from ivpm.pyenv.index import IndexSettings
 
     return IndexSettings.merged(
         s.project.python,
@@ -102,15 +103,13 @@ def index_settings(s: Session) -> IndexSettings:
 
 
 def _requirement(resolved: ResolvedDep, *, setup: bool) -> Requirement:
-    from packaging.utils import canonicalize_name
-
     dep = resolved.dep
     extras = tuple(dep.extras)
     if dep.is_source:
         assert resolved.path is not None
         path = resolved.path.absolute()
         return Requirement(
-            name=canonicalize_name(dep.name),
+            name=canonical_name(dep.name),
             line=str(path),
             editable=True,
             extras=extras,
@@ -119,7 +118,7 @@ def _requirement(resolved: ResolvedDep, *, setup: bool) -> Requirement:
         )
     extra_text = f"[{','.join(extras)}]" if extras else ""
     return Requirement(
-        name=canonicalize_name(dep.name),
+        name=canonical_name(dep.name),
         line=f"{dep.name}{extra_text}{dep.version or ''}",
         extras=extras,
         setup=setup,
@@ -138,8 +137,6 @@ def wanted_state(s: Session) -> EnvState:
 
 def wanted_state_of(s: Session, resolution: Resolution) -> EnvState:
     """What the environment should hold for ``resolution`` (not cached; nothing fetched)."""
-    from packaging.requirements import Requirement as Req
-    from packaging.utils import canonicalize_name
 
     from ivpm.pyenv.buildreqs import build_requirements
 
@@ -147,9 +144,9 @@ def wanted_state_of(s: Session, resolution: Resolution) -> EnvState:
     for name in resolution.setup_deps:
         requirement = _requirement(resolution.deps[name], setup=True)
         requirements[requirement.name] = requirement
-    declared = {canonicalize_name(name) for name in resolution.deps}
-    for line in build_requirements(resolution):
-        requirement = Requirement(name=canonicalize_name(Req(line).name), line=line, setup=True)
+    declared = {canonical_name(name) for name in resolution.deps}
+    for build_name, line in build_requirements(resolution):
+        requirement = Requirement(name=build_name, line=line, setup=True)
         if requirement.name not in declared and requirement.name not in requirements:
             requirements[requirement.name] = requirement
     for level in resolution.levels:
@@ -193,11 +190,9 @@ def _ordered_batches(s: Session, changes: Changes, *, setup: bool) -> list[list[
         ordered = [r for r in wanted.requirements.values() if r.setup and r.name in todo]
         return _batches(ordered)
     resolution, _ = resolution_of(s)
-    from packaging.utils import canonicalize_name
-
     batches: list[list[Requirement]] = []
     for level in resolution.levels:
-        names = [canonicalize_name(name) for name in level]
+        names = [canonical_name(name) for name in level]
         in_level = [wanted.requirements[n] for n in names if n in todo and n in wanted.requirements]
         pypi = [r for r in in_level if not r.editable]
         editable = [r for r in in_level if r.editable]
@@ -236,6 +231,8 @@ def apply_changes(s: Session, changes: Changes, *, setup: bool) -> None:
             )
         except SessionFailure as failure:
             deps = [resolved.dep for resolved in resolution_of(s)[0].deps.values()]
+            from ivpm.pyenv.conflicts import with_requested_here
+
             raise with_requested_here(failure, deps) from None
         pause_point("setup-deps" if setup else "install")
         recorded = recorded.with_installed(batch)
@@ -269,13 +266,13 @@ def _constraints(s: Session) -> list[str]:
 
 def write_lock_file(s: Session, *, only_if_missing: bool = False) -> bool:
     """Record git commits and installed versions in ``packages/package-lock.json``."""
-    from ivpm.lockfile import GitPin, LockData, write_lock
-    from ivpm.project.model import Source
-    from ivpm.pyenv.installer import editable_distributions, installed_distributions
-
     path = s.packages_dir / LOCK_FILE_NAME
     if only_if_missing and path.exists():
         return False
+    from ivpm.lockfile import GitPin, LockData, write_lock
+    from ivpm.project.model import Source
+    from ivpm.pyenv.distributions import editable_distributions, installed_distributions
+
     resolution, fetched = resolution_of(s)
     git = {
         name: GitPin(url=resolution.deps[name].dep.url or "", commit=result.commit)
