@@ -134,10 +134,31 @@ def measure(
     return case
 
 
+_IVPM_UNDER_TEST: list[str] = []
+
+
+def install_ivpm_under_test(work: Path) -> None:
+    """Install this working tree (not editable, with the uv extra) into its own venv.
+
+    Users run an installed ivpm; an editable install adds an import hook that costs tens of
+    milliseconds per start, which would distort the no-op case.
+    """
+    venv = work / "ivpm-under-test"
+    uv = uv_bin()
+    repo = Path(__file__).resolve().parent.parent
+    for argv in (
+        [uv, "venv", "-q", "--python", sys.executable, str(venv)],
+        [uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python"), f"{repo}[uv]"],
+    ):
+        subprocess.run(argv, check=True, stdin=subprocess.DEVNULL)
+    _IVPM_UNDER_TEST[:] = [str(venv / "bin" / "ivpm")]
+
+
 def ivpm_argv() -> list[str]:
-    """The ivpm command of this interpreter's environment."""
-    script = Path(sys.executable).parent / "ivpm"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "ivpm"]
+    """The ivpm command under test (installed by :func:`install_ivpm_under_test`)."""
+    if not _IVPM_UNDER_TEST:
+        raise RuntimeError("install_ivpm_under_test() was not called")
+    return list(_IVPM_UNDER_TEST)
 
 
 def uv_bin() -> str:
@@ -509,6 +530,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         scenario = make_scenario(work, n_sources, max(fetch_sizes))
         bench = Bench(work, cache, wheelhouse, timed_env(cache), runs)
+        install_ivpm_under_test(work)
         # Warm the installers' caches once so every timed run sees the same (warm) state.
         run(
             [*ivpm_argv(), "update", "--py-pip"],

@@ -60,6 +60,11 @@ class WorkspaceLock:
         """Take the lock, waiting as ``timeout`` allows."""
         from filelock import FileLock, Timeout
 
+        if os.path.lexists(self.packages_dir) and not self.packages_dir.is_dir():
+            raise UsageError(
+                f"{self.packages_dir} is not a directory",
+                hint="ivpm keeps its environment and sources there; move that file away",
+            )
         try:
             self.packages_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ from ivpm.errors import ConfigError, Location
 from ivpm.fsutil import write_json_atomic
 
 LOCK_FORMAT = 1
+_COMMIT = re.compile(r"^[0-9a-fA-F]{4,64}$")
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,10 @@ def read_lock(path: Path) -> LockData:
             and isinstance(entry.get("url", ""), str)
         ):
             raise ConfigError(f'lock file entry git.{name} needs a "commit" string', where)
+        if not _COMMIT.match(entry["commit"]):
+            raise ConfigError(
+                f"lock file entry git.{name} has an invalid commit {entry['commit']!r}", where
+            )
         pins[name] = GitPin(url=entry.get("url", ""), commit=entry["commit"])
     for name, version in python.items():
         if not isinstance(version, str):

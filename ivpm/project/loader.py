@@ -29,6 +29,8 @@ from ivpm.project.names import (
 from ivpm.project.yamlnodes import Map, Node, Scalar, describe, read_yaml_file
 
 PROJECT_FILE = "ivpm.yaml"
+# Entries of packages/ that belong to ivpm, so no source dep may be named after them.
+_OWN_ENTRIES = frozenset({"python", "package-lock.json"})
 
 PACKAGE_KEYS = (
     "name",
@@ -279,6 +281,12 @@ class _Reader:
         url_pair = mapping.get("url")
         url = self.url(url_pair) if url_pair else None
         src = self.src(mapping, url_pair, url)
+        if src is not Source.PYPI and (name in _OWN_ENTRIES or name.startswith(".")):
+            raise ConfigError(
+                f"invalid dep name {quoted(name)}: ivpm keeps packages/{name} for itself",
+                name_pair[1].loc,
+                hint="a source dep lives in packages/<name>; choose another name",
+            )
         allowed = _DEP_KEYS_BY_SRC[src]
         for key, (key_node, _) in mapping.entries.items():
             if key not in allowed:

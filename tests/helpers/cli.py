@@ -29,7 +29,7 @@ def run_ivpm(
     if env:
         full_env.update(env)
     return subprocess.run(
-        [ivpm_executable(), *map(os.fspath, args)],
+        [ivpm_executable(), *(os.fspath(arg) for arg in args)],
         cwd=cwd,
         env=full_env,
         stdin=subprocess.DEVNULL,
