@@ -47,7 +47,7 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """The side-by-side benchmark (pass --quick for the CI-sized run)."""
-    session.install("-e", ".[uv]")
+    session.install("-e", ".[uv]", "pip")  # pip downloads the benchmark's wheels once
     session.run("python", "benchmarks/bench.py", *session.posargs)
 
 
