@@ -55,6 +55,14 @@ def write_lock(path: Path, data: LockData) -> None:
     )
 
 
+def git_pins_of(path: Path) -> dict[str, GitPin] | None:
+    """The git section of an existing lock file; None when it is missing or unreadable."""
+    try:
+        return dict(read_lock(path).git)
+    except ConfigError:
+        return None
+
+
 def read_lock(path: Path) -> LockData:
     """Load a lock file; anything malformed is a :class:`ConfigError` naming the file."""
     try:

@@ -137,7 +137,6 @@ def wanted_state(s: Session) -> EnvState:
 
 def wanted_state_of(s: Session, resolution: Resolution) -> EnvState:
     """What the environment should hold for ``resolution`` (not cached; nothing fetched)."""
-
     from ivpm.pyenv.buildreqs import build_requirements
 
     requirements: dict[str, Requirement] = {}
@@ -264,21 +263,26 @@ def _constraints(s: Session) -> list[str]:
     return lock.constraints() if lock is not None else []
 
 
-def write_lock_file(s: Session, *, only_if_missing: bool = False) -> bool:
-    """Record git commits and installed versions in ``packages/package-lock.json``."""
-    path = s.packages_dir / LOCK_FILE_NAME
-    if only_if_missing and path.exists():
-        return False
-    from ivpm.lockfile import GitPin, LockData, write_lock
-    from ivpm.project.model import Source
-    from ivpm.pyenv.distributions import editable_distributions, installed_distributions
+def write_lock_file(s: Session, *, only_if_stale: bool = False) -> bool:
+    """Record git commits and installed versions in ``packages/package-lock.json``.
 
+    With ``only_if_stale`` (the no-op path) the file is rewritten only when it is missing or
+    a git checkout now stands at another commit than the one it records.
+    """
+    from ivpm.lockfile import GitPin, LockData, git_pins_of, write_lock
+    from ivpm.project.model import Source
+
+    path = s.packages_dir / LOCK_FILE_NAME
     resolution, fetched = resolution_of(s)
     git = {
         name: GitPin(url=resolution.deps[name].dep.url or "", commit=result.commit)
         for name, result in fetched.items()
         if result.commit and resolution.deps[name].dep.src is Source.GIT
     }
+    if only_if_stale and git_pins_of(path) == git:
+        return False
+    from ivpm.pyenv.distributions import editable_distributions, installed_distributions
+
     editable = editable_distributions(s.venv_dir)
     python = {
         name: version

@@ -56,7 +56,7 @@ def install(s: Session) -> None:
         s.skip("--skip-py-install")
     changes = pending_changes(s, setup=False)
     if changes.empty:
-        write_lock_file(s, only_if_missing=True)
+        write_lock_file(s, only_if_stale=True)
         s.skip("up to date")
     apply_changes(s, changes, setup=False)
     write_lock_file(s)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Project, dist_versions, installer_commands
-from tests.helpers.gitrepos import make_repo, python_package_files
+from tests.helpers.gitrepos import git, make_repo, python_package_files
 
 pytestmark = pytest.mark.installer
 
@@ -307,3 +307,31 @@ def test_pip_and_uv_give_the_same_environment(
         "linked",
         "copied",
     }
+
+
+def test_lock_file_follows_checkout_commits_without_installing(
+    make_project: MakeProject, tmp_path: Path
+) -> None:
+    repo = make_repo(tmp_path / "repos", "srcpkg", python_package_files("srcpkg", "srcpkg"))
+    project = make_project(
+        f"""\
+        package:
+          name: follow
+          dep-sets:
+            - name: default-dev
+              deps:
+                - name: srcpkg
+                  url: {repo.url}
+                  src: git
+        """
+    )
+    project.update()
+    checkout = project.root / "packages" / "srcpkg"
+    (checkout / "NOTES.txt").write_text("local work\n")
+    git(checkout, "add", "NOTES.txt")
+    git(checkout, "commit", "-q", "-m", "local work")
+    new_head = git(checkout, "rev-parse", "HEAD")
+    result = project.update()
+    assert installer_commands(result.stderr) == []
+    lock = json.loads((project.root / "packages" / "package-lock.json").read_text())
+    assert lock["git"]["srcpkg"]["commit"] == new_head
