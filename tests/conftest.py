@@ -97,6 +97,22 @@ def installer_commands(output: str) -> list[str]:
     ]
 
 
+def srcpkg_project_yaml(project_name: str, repo_url: str, *pypi: str) -> str:
+    """ivpm.yaml text: git source package ``srcpkg`` from ``repo_url`` plus PyPI deps by name."""
+    lines = [
+        "package:",
+        f"  name: {project_name}",
+        "  dep-sets:",
+        "    - name: default-dev",
+        "      deps:",
+        "        - name: srcpkg",
+        f"          url: {repo_url}",
+        "          src: git",
+        *(f"        - name: {name}" for name in pypi),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 @pytest.fixture
 def make_project(
     tmp_path: Path, ivpm_env: dict[str, str], installer: str

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import INSTALLER, Project
+from tests.conftest import INSTALLER, Project, srcpkg_project_yaml
 from tests.helpers.cli import run_ivpm
 from tests.helpers.gitrepos import clone_repo, make_repo, python_package_files
 from tests.helpers.wheelhouse import hermetic_env
@@ -51,19 +51,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Project
     env["IVPM_NO_INDEX"] = "1"
     env["IVPM_FIND_LINKS"] = str(wheelhouse)
     project = Project(root, env, INSTALLER)
-    project.write(
-        f"""\
-        package:
-          name: broken
-          dep-sets:
-            - name: default-dev
-              deps:
-                - name: srcpkg
-                  url: {repo.url}
-                  src: git
-                - name: ivpmtest-beta
-        """
-    )
+    project.write(srcpkg_project_yaml("broken", repo.url, "ivpmtest-beta"))
     project.update()
     return project
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Project, dist_versions, installer_commands
+from tests.conftest import Project, dist_versions, installer_commands, srcpkg_project_yaml
 from tests.helpers.cli import run_ivpm
 from tests.helpers.gitrepos import make_repo, python_package_files
 from tests.reliability.harness import (
@@ -26,18 +26,7 @@ def shared_project(make_project: MakeProject, repos: Path) -> Project:
         repos, "srcpkg", python_package_files("srcpkg", "srcpkg", deps=["ivpmtest-alpha"])
     )
     return make_project(
-        f"""\
-        package:
-          name: together
-          dep-sets:
-            - name: default-dev
-              deps:
-                - name: srcpkg
-                  url: {repo.url}
-                  src: git
-                - name: ivpmtest-beta
-                - name: ivpmtest-gamma
-        """
+        srcpkg_project_yaml("together", repo.url, "ivpmtest-beta", "ivpmtest-gamma")
     )
 
 

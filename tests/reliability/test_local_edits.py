@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Project
+from tests.conftest import Project, srcpkg_project_yaml
 from tests.helpers.gitrepos import git, make_repo, python_package_files
 
 pytestmark = pytest.mark.installer
@@ -20,18 +20,7 @@ def test_local_edits_survive_every_kind_of_update(
     make_project: MakeProject, tmp_path: Path
 ) -> None:
     repo = make_repo(tmp_path / "repos", "srcpkg", python_package_files("srcpkg", "srcpkg"))
-    project = make_project(
-        f"""\
-        package:
-          name: edits
-          dep-sets:
-            - name: default-dev
-              deps:
-                - name: srcpkg
-                  url: {repo.url}
-                  src: git
-        """
-    )
+    project = make_project(srcpkg_project_yaml("edits", repo.url))
     project.update()
     checkout = project.root / "packages" / "srcpkg"
     (checkout / "notes.txt").write_text("committed locally\n")

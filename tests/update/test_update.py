@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Project, dist_versions, installer_commands
+from tests.conftest import Project, dist_versions, installer_commands, srcpkg_project_yaml
 from tests.helpers.gitrepos import git, make_repo, python_package_files
 
 pytestmark = pytest.mark.installer
@@ -313,18 +313,7 @@ def test_lock_file_follows_checkout_commits_without_installing(
     make_project: MakeProject, tmp_path: Path
 ) -> None:
     repo = make_repo(tmp_path / "repos", "srcpkg", python_package_files("srcpkg", "srcpkg"))
-    project = make_project(
-        f"""\
-        package:
-          name: follow
-          dep-sets:
-            - name: default-dev
-              deps:
-                - name: srcpkg
-                  url: {repo.url}
-                  src: git
-        """
-    )
+    project = make_project(srcpkg_project_yaml("follow", repo.url))
     project.update()
     checkout = project.root / "packages" / "srcpkg"
     (checkout / "NOTES.txt").write_text("local work\n")
