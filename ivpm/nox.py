@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, overload
 
 import nox
 
+from ivpm import layout
 from ivpm.errors import IvpmError
 
 if TYPE_CHECKING:
@@ -48,11 +49,11 @@ class _Target:
 
     @property
     def packages_dir(self) -> Path:
-        return self.project_dir / "packages"
+        return layout.packages_dir(self.project_dir)
 
     @property
     def venv_dir(self) -> Path:
-        return self.packages_dir / "python"
+        return layout.venv_dir(self.project_dir)
 
 
 class IvpmSession(nox.Session):
@@ -134,7 +135,7 @@ def use(
         if dep_set is not None:
             argv += ["-d", dep_set]
         session.run(*argv, *ivpm_args, external=True)
-    elif not (target.venv_dir / "bin" / "python").exists():
+    elif not layout.venv_python(target.venv_dir).exists():
         session.error(f"ivpm: {target.venv_dir} does not exist; run `ivpm update` first")
     _activate(session, target)
     return IvpmSession(session, target)
@@ -233,7 +234,7 @@ def install(
     if not args:
         session.error("ivpm: install() needs at least one requirement")
     requirements, editable = _split_install_args(session, args)
-    if not (target.venv_dir / "bin" / "python").exists():
+    if not layout.venv_python(target.venv_dir).exists():
         session.error(
             f"ivpm: {target.venv_dir} does not exist; run `ivpm update` (or use "
             "@ivpm.nox.session) first"

@@ -12,6 +12,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+from ivpm import layout
 from ivpm.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_SESSION_FAILED, IvpmError
 from ivpm.lock import WorkspaceLock, lock_timeout_from_env
 from ivpm.registry import Registry, SessionSpec
@@ -60,7 +61,7 @@ def run_sessions(registry: Registry, selected: Sequence[str], context: RunContex
                 and context.project_dir is not None
                 and context.project_dir not in locked
             ):
-                packages = context.project_dir / "packages"
+                packages = layout.packages_dir(context.project_dir)
                 stack.enter_context(WorkspaceLock(packages, timeout=lock_timeout_from_env()))
                 locked.add(context.project_dir)
             result, code = _run_one(spec, context, results)

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ivpm import layout
 from ivpm.errors import SessionFailure, UsageError
 from ivpm.options import Options
 from ivpm.proc import CommandFailed, CommandResult, run_command
@@ -103,12 +104,12 @@ class Session:
     @property
     def packages_dir(self) -> Path:
         """``<project>/packages``: where sources and the environment live."""
-        return self.project_dir / "packages"
+        return layout.packages_dir(self.project_dir)
 
     @property
     def venv_dir(self) -> Path:
         """``<project>/packages/python``: the project's virtual environment."""
-        return self.packages_dir / "python"
+        return layout.venv_dir(self.project_dir)
 
     def notify(self, name: str) -> None:
         """Queue the session ``name`` (and its prerequisites) to run after this one."""

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from ivpm import layout
 from ivpm.project.model import EnvSet
 
 _REFERENCE = re.compile(
@@ -40,7 +41,7 @@ def activation_env(
     ]
     env["PATH"] = os.pathsep.join([bin_dir, *old_path])
     env["IVPM_PROJECT"] = str(project_dir)
-    env["IVPM_PACKAGES"] = str(project_dir / "packages")
+    env["IVPM_PACKAGES"] = str(layout.packages_dir(project_dir))
     for env_set in env_sets:
         for action in env_set.actions:
             values = [expand(value, env) for value in action.values]

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Literal, TypeAlias
 from packaging.utils import canonicalize_name
 
 from ivpm.errors import SessionFailure, UsageError, display_path
+from ivpm.layout import venv_python
 from ivpm.proc import CommandFailed, run_command
 from ivpm.pyenv.distributions import (
     editable_distributions,
@@ -39,7 +40,6 @@ from ivpm.pyenv.native import build_failure_hint
 from ivpm.pyenv.output import error_excerpt
 from ivpm.pyenv.uvfind import find_uv
 from ivpm.pyenv.uvopts import uv_install_options
-from ivpm.pyenv.venv import venv_python
 
 __all__ = [
     "IndexSettings",

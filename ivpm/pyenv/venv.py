@@ -24,6 +24,7 @@ from typing import Literal
 
 from ivpm.errors import SessionFailure, UsageError, display_path
 from ivpm.fsutil import write_json_atomic
+from ivpm.layout import venv_python
 from ivpm.proc import CommandFailed, run_command
 from ivpm.pyenv.index import IndexSettings
 from ivpm.pyenv.interpreter import resolve_python
@@ -68,11 +69,6 @@ class VenvInfo:
     version: str
     backend: str
     created: str
-
-
-def venv_python(venv_dir: Path) -> Path:
-    """The environment's interpreter, ``<venv>/bin/python``."""
-    return venv_dir / "bin" / "python"
 
 
 def read_pyvenv_cfg(venv_dir: Path) -> dict[str, str]:

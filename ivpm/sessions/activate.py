@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from ivpm.errors import SessionFailure, UsageError
+from ivpm.layout import venv_python
 from ivpm.pyenv.activation import activation_env
 from ivpm.session import Session
 from ivpm.sessions import session
@@ -26,7 +27,7 @@ def activate(s: Session) -> None:
     environment has VIRTUAL_ENV, PATH with packages/python/bin first, IVPM_PROJECT,
     IVPM_PACKAGES and every env-set of ivpm.yaml applied. The exit status is the command's.
     """
-    if not (s.venv_dir / "bin" / "python").exists():
+    if not venv_python(s.venv_dir).exists():
         raise SessionFailure(
             f"{s.venv_dir.relative_to(s.project_dir)} does not exist yet",
             hint="run 'ivpm update' first to create the environment",

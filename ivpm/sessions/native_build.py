@@ -8,6 +8,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from ivpm.errors import SessionFailure
+from ivpm.layout import venv_python
 from ivpm.pyenv.activation import activation_env
 from ivpm.pyenv.installer import make_installer
 from ivpm.pyenv.native import build_failure_hint, compiler_excerpt, native_build_kind
@@ -71,7 +72,7 @@ def build_env(s: Session, *, debug: bool) -> dict[str, str]:
 def _build_one(s: Session, path: Path, kind: str, env: dict[str, str], name: str) -> None:
     if kind == "setup.py":
         s.run(
-            [s.venv_dir / "bin" / "python", "setup.py", "build_ext", "--inplace", "--force"],
+            [venv_python(s.venv_dir), "setup.py", "build_ext", "--inplace", "--force"],
             cwd=path,
             env=env,
             what=f"building {name}",

@@ -12,6 +12,7 @@ from packaging.utils import canonicalize_name
 
 from ivpm.checkout import checkout_state
 from ivpm.errors import SessionFailure
+from ivpm.layout import venv_python
 from ivpm.project.model import Dep, Resolution, ResolvedDep
 from ivpm.pyenv.distributions import editable_distributions, installed_distributions
 from ivpm.pyenv.health import failed_imports, has_built_extension, import_names
@@ -191,7 +192,7 @@ def _satisfies(version: str, spec: str) -> bool:
 
 
 def _venv_python(s: Session) -> Path:
-    return s.venv_dir / "bin" / "python"
+    return venv_python(s.venv_dir)
 
 
 def _shown(path: Path, root: Path) -> str:

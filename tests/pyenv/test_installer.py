@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ivpm.errors import SessionFailure, UsageError
+from ivpm.layout import venv_python
 from ivpm.pyenv import installer as installer_module
 from ivpm.pyenv.distributions import site_packages_dirs
 from ivpm.pyenv.index import IndexSettings
@@ -23,7 +24,7 @@ from ivpm.pyenv.installer import (
     make_installer,
     removable_distributions,
 )
-from ivpm.pyenv.venv import create_venv, venv_python
+from ivpm.pyenv.venv import create_venv
 
 KINDS = ["pip", "uv"]
 
