@@ -6,9 +6,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from ivpm.fetch.head import find_git_dir, read_head_commit
-
-_BRANCH_PREFIX = "ref: refs/heads/"
+from ivpm.fetch.git import git_environment
+from ivpm.fetch.head import find_git_dir, read_head_branch, read_head_commit
 
 
 @dataclass(frozen=True)
@@ -25,20 +24,11 @@ class CheckoutState:
 
 def checkout_state(path: Path) -> CheckoutState | None:
     """The git state of the checkout at ``path``; None when it is not a git checkout."""
-    git_dir = find_git_dir(path)
-    if git_dir is None:
+    if find_git_dir(path) is None:
         return None
     return CheckoutState(
-        branch=_branch(git_dir), commit=read_head_commit(path), dirty=_has_changes(path)
+        branch=read_head_branch(path), commit=read_head_commit(path), dirty=_has_changes(path)
     )
-
-
-def _branch(git_dir: Path) -> str | None:
-    try:
-        head = (git_dir / "HEAD").read_text(encoding="utf-8", errors="replace").strip()
-    except OSError:
-        return None
-    return head[len(_BRANCH_PREFIX) :] if head.startswith(_BRANCH_PREFIX) else None
 
 
 def _has_changes(path: Path) -> bool | None:
@@ -47,6 +37,7 @@ def _has_changes(path: Path) -> bool | None:
             ["git", "-C", str(path), "status", "--porcelain", "--untracked-files=no"],
             stdin=subprocess.DEVNULL,
             capture_output=True,
+            env=git_environment(),
             text=True,
             timeout=60,
             check=False,

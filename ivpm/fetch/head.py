@@ -9,6 +9,7 @@ _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 # Refs that live in a worktree's private git dir rather than in the common dir.
 _PER_WORKTREE_PREFIXES = ("refs/worktree/", "refs/bisect/", "refs/rewritten/")
 _MAX_SYMREF_DEPTH = 8
+_BRANCH_PREFIX = "ref: refs/heads/"
 
 
 def read_head_commit(path: Path) -> str | None:
@@ -33,6 +34,15 @@ def read_head_commit(path: Path) -> str | None:
             return None
         value = _read_ref(git_dir, common_dir, value[4:].strip())
     return None
+
+
+def read_head_branch(path: Path) -> str | None:
+    """The branch the checkout at ``path`` has checked out; None when detached or unknown."""
+    git_dir = find_git_dir(path)
+    head = None if git_dir is None else _read_first_line(git_dir / "HEAD")
+    if head is None or not head.startswith(_BRANCH_PREFIX):
+        return None
+    return head[len(_BRANCH_PREFIX) :]
 
 
 def find_git_dir(path: Path) -> Path | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -9,12 +10,14 @@ from typing import TYPE_CHECKING
 
 from ivpm.errors import SessionFailure
 from ivpm.fetch.git import Git, clone_git, refresh_git
-from ivpm.fetch.head import find_git_dir, read_head_commit
+from ivpm.fetch.head import find_git_dir, read_head_branch, read_head_commit
 from ivpm.fetch.local import fetch_dir, link_is_current
 from ivpm.fetch.result import DepFetchError, FetchResult
 from ivpm.fetch.staging import clean_stale_temps, is_within
 from ivpm.fetch.validate import check_deps
 from ivpm.project.model import Dep, Source
+
+log = logging.getLogger("ivpm")
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -142,7 +145,34 @@ def _fast_path(dep: Dep, dest: Path, pin: str | None) -> FetchResult | None:
         return None  # let the worker ask git
     if pin is not None and (head is None or not head.lower().startswith(pin.lower())):
         return None
+    if pin is None and head is not None:
+        _warn_if_elsewhere(dep, dest, head)
     return FetchResult(dep.name, dest, "git", "kept", head)
+
+
+def _warn_if_elsewhere(dep: Dep, dest: Path, head: str) -> None:
+    """Say when a kept checkout is not on the branch or commit ivpm.yaml names.
+
+    The checkout is the user's: ivpm never switches it, but a silent mismatch would hide why
+    the code differs from what ivpm.yaml says.
+    """
+    branch = read_head_branch(dest)
+    if dep.commit is not None and not head.lower().startswith(dep.commit.lower()):
+        where, wanted = f"at commit {head[:12]}", f"commit {dep.commit}"
+    elif dep.commit is None and dep.branch is not None and branch != dep.branch:
+        where = f"on branch {branch}" if branch else f"at commit {head[:12]} (detached)"
+        wanted = f"branch {dep.branch}"
+    else:
+        return
+    log.warning(
+        "%s: the existing checkout packages/%s is %s, ivpm.yaml names %s; it is kept as it is "
+        "(switch it with git, or remove packages/%s to clone it again)",
+        dep.location,
+        dep.name,
+        where,
+        wanted,
+        dep.name,
+    )
 
 
 def _fetch_one(dep: Dep, packages_dir: Path, pin: str | None, git: Git) -> FetchResult:

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -131,7 +130,7 @@ def test_a_vanished_base_interpreter_makes_the_environment_stale(
     assert problem is not None and "bin/python" in problem
 
 
-def test_health_check_is_fast_and_starts_no_process(
+def test_health_check_starts_no_process(
     uv_venv: Path, base_python: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def no_process(*args: object, **kwargs: object) -> None:
@@ -139,12 +138,7 @@ def test_health_check_is_fast_and_starts_no_process(
 
     monkeypatch.setattr(subprocess, "Popen", no_process)
     monkeypatch.setattr(os, "posix_spawn", no_process)
-    timings = []
-    for _ in range(20):
-        start = time.perf_counter()
-        assert venv_problem(uv_venv, base_python) is None
-        timings.append(time.perf_counter() - start)
-    assert sorted(timings)[len(timings) // 2] < 0.005
+    assert venv_problem(uv_venv, base_python) is None
 
 
 def test_nonexistent_environment_reports_it(tmp_path: Path, base_python: str) -> None:
