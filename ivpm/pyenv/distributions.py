@@ -173,3 +173,34 @@ def _metadata_header(entry: Path) -> dict[str, str]:
     except OSError:
         return {}
     return fields
+
+
+def still_required(venv_dir: Path, names: Iterable[str]) -> dict[str, str]:
+    """Which of ``names`` another installed distribution (not in ``names``) depends on.
+
+    Maps each such name to one distribution that requires it. Requirements that apply only
+    with an extra are ignored; other markers are evaluated for the running interpreter.
+    """
+    from importlib.metadata import distributions
+
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    leaving = {canonicalize_name(name) for name in names}
+    needed: dict[str, str] = {}
+    paths = [str(site) for site in site_packages_dirs(venv_dir)]
+    for dist in distributions(path=paths):
+        owner = canonicalize_name(dist.metadata["Name"] or "")
+        if not owner or owner in leaving:
+            continue
+        for line in dist.requires or ():
+            try:
+                requirement = Requirement(line)
+            except InvalidRequirement:
+                continue
+            marker = requirement.marker
+            if marker is not None and not marker.evaluate({"extra": ""}):
+                continue
+            name = canonicalize_name(requirement.name)
+            if name in leaving:
+                needed.setdefault(name, owner)
+    return needed

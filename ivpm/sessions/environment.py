@@ -201,7 +201,7 @@ def _ordered_batches(s: Session, changes: Changes, *, setup: bool) -> list[list[
 
 def apply_changes(s: Session, changes: Changes, *, setup: bool) -> None:
     """Uninstall what was dropped, then install by phase and level; record each success."""
-    from ivpm.pyenv.installer import removable_distributions
+    from ivpm.pyenv.distributions import removable_distributions, still_required
 
     installer = installer_of(s)
     index = index_settings(s)
@@ -210,6 +210,10 @@ def apply_changes(s: Session, changes: Changes, *, setup: bool) -> None:
         dists = removable_distributions(
             s.venv_dir, [recorded.requirements[n] for n in changes.remove]
         )
+        needed = still_required(s.venv_dir, dists)
+        for name, owner in needed.items():
+            s.log.info("keeping %s: no longer listed, but %s requires it", name, owner)
+        dists = [name for name in dists if name not in needed]
         if dists:
             s.log.info("uninstalling %s", ", ".join(dists))
             installer.uninstall(dists)

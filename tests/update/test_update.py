@@ -324,3 +324,24 @@ def test_lock_file_follows_checkout_commits_without_installing(
     assert installer_commands(result.stderr) == []
     lock = json.loads((project.root / "packages" / "package-lock.json").read_text())
     assert lock["git"]["srcpkg"]["commit"] == new_head
+
+
+def pypi_only_yaml(*names: str) -> str:
+    """A project whose default-dev set lists the named fixture distributions."""
+    deps = "".join(f"        - name: ivpmtest-{name}\n" for name in names)
+    return f"package:\n  name: keep\n  dep-sets:\n    - name: default-dev\n      deps:\n{deps}"
+
+
+def test_removed_dep_still_required_by_another_is_kept(make_project: MakeProject) -> None:
+    project = make_project(pypi_only_yaml("alpha", "beta", "gamma"))
+    project.update()
+    project.write(pypi_only_yaml("beta"))
+    result = project.update()
+    assert (
+        "keeping ivpmtest-alpha: no longer listed, but ivpmtest-beta requires it" in result.stderr
+    )
+    commands = installer_commands(result.stderr)
+    assert len(commands) == 1 and "ivpmtest-gamma" in commands[0]
+    assert "ivpmtest-alpha" not in commands[0]
+    assert project.can_import("ivpmtest_beta") and project.can_import("ivpmtest_alpha")
+    assert not project.can_import("ivpmtest_gamma")
