@@ -45,6 +45,25 @@ def read_head_branch(path: Path) -> str | None:
     return head[len(_BRANCH_PREFIX) :]
 
 
+def read_origin_url(path: Path) -> str | None:
+    """The URL of remote ``origin`` in the checkout's ``.git/config``; None when absent."""
+    git_dir = find_git_dir(path)
+    if git_dir is None:
+        return None
+    try:
+        lines = (_common_dir(git_dir) / "config").read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    in_origin = False
+    for raw in lines:
+        line = raw.strip()
+        if line.startswith("["):
+            in_origin = line.replace(" ", "") == '[remote"origin"]'
+        elif in_origin and line.partition("=")[0].strip() == "url":
+            return line.partition("=")[2].strip() or None
+    return None
+
+
 def find_git_dir(path: Path) -> Path | None:
     """The git directory of the checkout at ``path`` (``.git`` or where a ``.git`` file points)."""
     dot_git = path / ".git"

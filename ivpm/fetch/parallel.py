@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ivpm.errors import SessionFailure
-from ivpm.fetch.git import Git, clone_git, refresh_git
-from ivpm.fetch.head import find_git_dir, read_head_branch, read_head_commit
+from ivpm.fetch.git import Git, clone_git, clone_url, refresh_git
+from ivpm.fetch.head import find_git_dir, read_head_branch, read_head_commit, read_origin_url
 from ivpm.fetch.local import fetch_dir, link_is_current
 from ivpm.fetch.result import DepFetchError, FetchResult
 from ivpm.fetch.staging import clean_stale_temps, is_within
@@ -150,14 +150,24 @@ def _fast_path(dep: Dep, dest: Path, pin: str | None) -> FetchResult | None:
     return FetchResult(dep.name, dest, "git", "kept", head)
 
 
+def _same_url(first: str, second: str) -> bool:
+    def norm(url: str) -> str:
+        return url.rstrip("/").removesuffix(".git").rstrip("/")
+
+    return norm(first) == norm(second)
+
+
 def _warn_if_elsewhere(dep: Dep, dest: Path, head: str) -> None:
-    """Say when a kept checkout is not on the branch or commit ivpm.yaml names.
+    """Say when a kept checkout is not from the url, or on the branch or commit, ivpm.yaml names.
 
     The checkout is the user's: ivpm never switches it, but a silent mismatch would hide why
     the code differs from what ivpm.yaml says.
     """
     branch = read_head_branch(dest)
-    if dep.commit is not None and not head.lower().startswith(dep.commit.lower()):
+    origin = read_origin_url(dest)
+    if origin is not None and dep.url is not None and not _same_url(origin, clone_url(dep)):
+        where, wanted = f"cloned from {origin}", f"url {dep.url}"
+    elif dep.commit is not None and not head.lower().startswith(dep.commit.lower()):
         where, wanted = f"at commit {head[:12]}", f"commit {dep.commit}"
     elif dep.commit is None and dep.branch is not None and branch != dep.branch:
         where = f"on branch {branch}" if branch else f"at commit {head[:12]} (detached)"

@@ -55,6 +55,12 @@ def test_changed_spec_does_not_touch_existing_checkout(
     caplog.clear()
     fetch_deps([project.dep("liba", repo.url, branch="main")], project.packages, jobs=1)
     assert caplog.text == ""
+    moved = make_repo(repos, "libb", {"a.txt": "b\n"})
+    fetch_deps([project.dep("liba", moved.url)], project.packages, jobs=1)
+    assert f"packages/liba is cloned from {repo.url}, ivpm.yaml names url {moved.url}" in (
+        caplog.text
+    )
+    assert (path / "a.txt").read_text() == "main\n"
 
 
 def test_noop_with_pins_starts_no_process(
