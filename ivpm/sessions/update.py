@@ -68,6 +68,7 @@ def update(s: Session) -> None:
     resolution, _ = resolution_of(s)
     where = s.venv_dir.relative_to(s.project_dir)
     if s.options.skip_py_install:
+        write_lock_file(s, only_if_stale=True)
         s.log.info("sources fetched; Python install skipped (--skip-py-install)")
         return
     s.log.info(

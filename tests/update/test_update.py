@@ -283,6 +283,8 @@ def test_skip_py_install_fetches_only(make_project: MakeProject, tmp_path: Path)
     assert (project.root / "packages" / "rawdata" / "data.txt").exists()
     assert not (project.root / "packages" / "python").exists()
     assert installer_commands(result.stderr) == []
+    lock = json.loads((project.root / "packages" / "package-lock.json").read_text())
+    assert lock["git"]["rawdata"]["commit"] == repo.head()
 
 
 def test_pip_and_uv_give_the_same_environment(
