@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Project, srcpkg_project_yaml
-from tests.helpers.gitrepos import git, make_repo, python_package_files
+from tests.helpers.gitrepos import GitRepo, git, make_repo, python_package_files
 
 pytestmark = pytest.mark.installer
 
@@ -23,10 +23,7 @@ def test_local_edits_survive_every_kind_of_update(
     project = make_project(srcpkg_project_yaml("edits", repo.url))
     project.update()
     checkout = project.root / "packages" / "srcpkg"
-    (checkout / "notes.txt").write_text("committed locally\n")
-    git(checkout, "add", "notes.txt")
-    git(checkout, "commit", "-q", "-m", "local work")
-    local_head = git(checkout, "rev-parse", "HEAD")
+    local_head = GitRepo(checkout).commit({"notes.txt": "committed locally\n"}, "local work")
     init = checkout / "srcpkg" / "__init__.py"
     edited = init.read_text() + "\nEDITED = 'mine'\n"
     init.write_text(edited)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Project, dist_versions, installer_commands, srcpkg_project_yaml
-from tests.helpers.gitrepos import git, make_repo, python_package_files
+from tests.helpers.gitrepos import GitRepo, make_repo, python_package_files
 
 pytestmark = pytest.mark.installer
 
@@ -317,11 +317,9 @@ def test_lock_file_follows_checkout_commits_without_installing(
     repo = make_repo(tmp_path / "repos", "srcpkg", python_package_files("srcpkg", "srcpkg"))
     project = make_project(srcpkg_project_yaml("follow", repo.url))
     project.update()
-    checkout = project.root / "packages" / "srcpkg"
-    (checkout / "NOTES.txt").write_text("local work\n")
-    git(checkout, "add", "NOTES.txt")
-    git(checkout, "commit", "-q", "-m", "local work")
-    new_head = git(checkout, "rev-parse", "HEAD")
+    new_head = GitRepo(project.root / "packages" / "srcpkg").commit(
+        {"NOTES.txt": "local work\n"}, "local work"
+    )
     result = project.update()
     assert installer_commands(result.stderr) == []
     lock = json.loads((project.root / "packages" / "package-lock.json").read_text())
