@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from ivpm import __version__
+from ivpm import __version__, layout
 from ivpm.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, IvpmError, UsageError
-from ivpm.options import Options
+from ivpm.options import GROUP_PROJECT, GROUP_PYTHON, GROUP_SESSION, Option, Options, OptionValues
 from ivpm.registry import Registry
 
 USAGE = """\
@@ -27,8 +27,11 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for every ivpm invocation."""
+def build_parser(
+    registry: Registry, options: Sequence[Option[Any]] | None = None
+) -> argparse.ArgumentParser:
+    """The argument parser: ivpm's own options plus ``options`` (default: every option a
+    registered session takes)."""
     parser = _Parser(
         prog="ivpm",
         usage=USAGE,
@@ -41,68 +44,24 @@ def build_parser() -> argparse.ArgumentParser:
     sel.add_argument("-l", "--list", action="store_true", help="list the sessions and exit")
     sel.add_argument("-h", "--help", action="store_true", help="show help (of SESSION if given)")
     sel.add_argument("--version", action="store_true", help="print ivpm's version and exit")
-
-    proj = parser.add_argument_group("project")
-    proj.add_argument(
+    groups = {name: parser.add_argument_group(name) for name in _GROUP_ORDER}
+    groups[GROUP_PROJECT].add_argument(
         "-p",
         "--project-dir",
         type=Path,
         help="project directory (default: search upward for ivpm.yaml)",
     )
-    proj.add_argument("-d", "--dep-set", help="dependency set to use")
-    proj.add_argument(
-        "-j",
-        "--jobs",
-        type=int,
-        default=0,
-        help="parallel fetches (default: 4 per CPU, at most 16)",
-    )
-    proj.add_argument(
-        "--lock-file", type=Path, help="reproduce the versions recorded in this lock file"
-    )
-
-    py = parser.add_argument_group("python environment")
-    inst = py.add_mutually_exclusive_group()
-    inst.add_argument(
-        "--py-uv", dest="installer", action="store_const", const="uv", help="install with uv"
-    )
-    inst.add_argument(
-        "--py-pip", dest="installer", action="store_const", const="pip", help="install with pip"
-    )
-    py.add_argument(
-        "--venv-backend",
-        choices=("uv", "virtualenv", "venv"),
-        help="how packages/python is created",
-    )
-    py.add_argument(
-        "--python", help="interpreter for packages/python (default: IVPM_PYTHON, else ivpm's)"
-    )
-    py.add_argument(
-        "--skip-py-install", action="store_true", help="fetch sources only; install nothing"
-    )
-    py.add_argument(
-        "--force-py-install", action="store_true", help="reinstall every Python package"
-    )
-    py.add_argument("--py-prerls-packages", action="store_true", help="allow pre-release versions")
-    py.add_argument("--index-url", help="base URL of the package index")
-    py.add_argument("--extra-index-url", action="append", default=[], help="another package index")
-    py.add_argument(
-        "--find-links", action="append", default=[], help="a directory or page of archives"
-    )
-    py.add_argument(
-        "--no-index", action="store_true", help="use no package index (only --find-links)"
-    )
-
-    other = parser.add_argument_group("session options")
-    other.add_argument(
-        "--debug", action="store_true", help="build: compile with -g -O0 (also DEBUG=1)"
-    )
-    other.add_argument(
-        "-c", "--command", help="activate: run this shell command in the environment"
-    )
-    other.add_argument("-b", "--branch", help="clone: check out this branch")
-    other.add_argument("--json", action="store_true", help="status: machine-readable output")
-
+    exclusive: dict[str, argparse._MutuallyExclusiveGroup] = {}
+    for option in registry.options() if options is None else options:
+        group = groups.get(option.group) or groups.setdefault(
+            option.group, parser.add_argument_group(option.group)
+        )
+        if option.exclusive is None:
+            option.add_to(group)
+        else:
+            option.add_to(
+                exclusive.setdefault(option.exclusive, group.add_mutually_exclusive_group())
+            )
     out = parser.add_argument_group("output")
     out.add_argument(
         "-v", "--verbose", action="count", default=0, help="more output (commands run)"
@@ -112,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--traceback", action="store_true", help="show Python tracebacks of internal errors"
     )
     return parser
+
+
+_GROUP_ORDER = (GROUP_PROJECT, GROUP_PYTHON, GROUP_SESSION)
 
 
 def _split_posargs(argv: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -139,44 +101,25 @@ def find_project_dir(explicit: Path | None, start: Path) -> Path | None:
     """The project directory: ``-p`` when given (it must hold ivpm.yaml), else search upward."""
     if explicit is not None:
         directory = explicit.resolve()
-        if not (directory / "ivpm.yaml").is_file():
+        if not layout.project_file(directory).is_file():
             raise UsageError(
-                f"no ivpm.yaml in {explicit}",
-                hint="-p/--project-dir must name a directory that holds an ivpm.yaml",
+                f"no {layout.PROJECT_FILE} in {explicit}",
+                hint=f"-p/--project-dir must name a directory that holds an {layout.PROJECT_FILE}",
             )
         return directory
-    for directory in (start, *start.parents):
-        if (directory / "ivpm.yaml").is_file():
-            return directory
-    return None
+    found = layout.find_project_file(start)
+    return None if found is None else found.parent
 
 
 def _options(ns: argparse.Namespace, args: Sequence[str], posargs: Sequence[str]) -> Options:
-    if ns.jobs < 0:
-        raise UsageError(f"-j/--jobs must be 0 (the default) or more, not {ns.jobs}")
+    ignored = {"words", "sessions", "list", "help", "version", "project_dir", "verbose", "quiet"}
     return Options(
         project_dir=ns.project_dir,
-        dep_set=ns.dep_set,
-        jobs=ns.jobs,
-        installer=ns.installer or "auto",
-        venv_backend=ns.venv_backend,
-        python=ns.python,
-        skip_py_install=ns.skip_py_install,
-        force_py_install=ns.force_py_install,
-        pre=ns.py_prerls_packages,
-        lock_file=ns.lock_file,
-        index_url=ns.index_url,
-        extra_index_urls=tuple(ns.extra_index_url),
-        find_links=tuple(ns.find_links),
-        no_index=ns.no_index,
-        debug=ns.debug or os.environ.get("DEBUG", "") not in ("", "0"),
-        command=ns.command,
-        args=tuple(args),
-        posargs=tuple(posargs),
-        branch=ns.branch,
-        json=ns.json,
         verbosity=ns.verbose - ns.quiet,
         traceback=ns.traceback,
+        args=tuple(args),
+        posargs=tuple(posargs),
+        values=OptionValues({k: v for k, v in vars(ns).items() if k not in ignored}),
     )
 
 
@@ -191,25 +134,31 @@ def _list_sessions(registry: Registry) -> None:
     print("\nsessions marked * run by default; chain several with -s A B")
 
 
-def _session_help(registry: Registry, name: str, parser: argparse.ArgumentParser) -> None:
+def _session_help(registry: Registry, name: str) -> None:
     spec = registry.get(name)
     print(f"ivpm {spec.name}: {spec.description}")
     if spec.requires:
         print(f"\nrequires: {', '.join(spec.requires)} (run first when needed)")
     print()
-    parser.print_help()
+    build_parser(registry, registry.options_of(name)).print_help()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``ivpm`` command; returns the exit code."""
+def main(argv: Sequence[str] | None = None, *, registry: Registry | None = None) -> int:
+    """Entry point of the ``ivpm`` command; returns the exit code.
+
+    ``registry`` replaces the built-in sessions (tests run ``main`` in-process with their own).
+    """
     raw = list(sys.argv[1:] if argv is None else argv)
     before, posargs = _split_posargs(raw)
-    parser = build_parser()
-    ns = parser.parse_intermixed_args(before)
-    verbosity = ns.verbose - ns.quiet
-    _setup_logging(verbosity)
     try:
-        return _dispatch(parser, ns, posargs)
+        if registry is None:
+            from ivpm.sessions import load_builtin_sessions
+
+            registry = load_builtin_sessions()
+        parser = build_parser(registry)
+        ns = parser.parse_intermixed_args(before)
+        _setup_logging(ns.verbose - ns.quiet)
+        return _dispatch(registry, parser, ns, posargs)
     except IvpmError as error:
         print(error.render(), file=sys.stderr)
         return error.exit_code
@@ -218,17 +167,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-def _dispatch(parser: argparse.ArgumentParser, ns: argparse.Namespace, posargs: list[str]) -> int:
-    from ivpm.sessions import load_builtin_sessions
-
+def _dispatch(
+    registry: Registry, parser: argparse.ArgumentParser, ns: argparse.Namespace, posargs: list[str]
+) -> int:
     if ns.version:
         print(f"ivpm {__version__}")
         return EXIT_OK
-    registry = load_builtin_sessions()
     words: list[str] = ns.words
     if ns.help:
         if words or ns.sessions:
-            _session_help(registry, (ns.sessions or words)[0], parser)
+            _session_help(registry, (ns.sessions or words)[0])
         else:
             parser.print_help()
         return EXIT_OK
@@ -248,16 +196,14 @@ def _dispatch(parser: argparse.ArgumentParser, ns: argparse.Namespace, posargs: 
         selected, args = registry.defaults(), []
     options = _options(ns, args, posargs)
     plan = registry.plan(selected)
-    if args and not any(spec.name in _TAKES_ARGS for spec in plan):
-        hint = "to run a program: ivpm activate -- PROG ARGS..." if "activate" in selected else None
+    if args and not any(spec.takes_args for spec in plan):
+        hints = [registry.get(name).args_hint for name in selected]
+        hint = next((h for h in hints if h), None)
         raise UsageError(f"session '{selected[0]}' takes no arguments, got '{args[0]}'", hint=hint)
 
+    from ivpm.context import RunContext
     from ivpm.runner import run_sessions
-    from ivpm.session import RunContext
 
     start = Path.cwd()
     project_dir = find_project_dir(options.project_dir, start)
     return run_sessions(registry, selected, RunContext(options, project_dir, start=start))
-
-
-_TAKES_ARGS = {"clone"}

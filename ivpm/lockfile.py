@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ivpm.errors import ConfigError, Location
 from ivpm.fsutil import write_json_atomic
+from ivpm.project.names import is_commit_id
+
+if TYPE_CHECKING:
+    from ivpm.fetch.result import FetchResult
+    from ivpm.project.model import Resolution
 
 LOCK_FORMAT = 1
-_COMMIT = re.compile(r"^[0-9a-fA-F]{4,64}$")
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ def read_lock(path: Path) -> LockData:
             and isinstance(entry.get("url", ""), str)
         ):
             raise ConfigError(f'lock file entry git.{name} needs a "commit" string', where)
-        if not _COMMIT.match(entry["commit"]):
+        if not is_commit_id(entry["commit"]):
             raise ConfigError(
                 f"lock file entry git.{name} has an invalid commit {entry['commit']!r}", where
             )
@@ -112,3 +115,56 @@ def _mapping(raw: dict[str, Any], key: str, where: Location) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ConfigError(f'lock file key "{key}" must be an object', where)
     return value
+
+
+def write_project_lock(
+    path: Path,
+    *,
+    resolution: Resolution,
+    fetched: Mapping[str, FetchResult],
+    venv_dir: Path,
+    project_dir: Path,
+    only_if_stale: bool = False,
+) -> bool:
+    """Record the git commits fetched and the versions installed in ``path``.
+
+    With ``only_if_stale`` (the no-op path) the file is rewritten only when it is missing or a
+    git checkout now stands at another commit than the one it records. Returns True when the
+    file was written.
+    """
+    from ivpm.project.model import Source
+
+    git = {
+        name: GitPin(url=resolution.deps[name].dep.url or "", commit=result.commit)
+        for name, result in fetched.items()
+        if result.commit and resolution.deps[name].dep.src is Source.GIT
+    }
+    if only_if_stale and git_pins_of(path) == git:
+        return False
+    from ivpm.pyenv.distributions import editable_distributions, installed_distributions
+
+    editable = editable_distributions(venv_dir)
+    python = {
+        name: version
+        for name, version in installed_distributions(venv_dir).items()
+        if name not in editable
+    }
+    write_lock(
+        path,
+        LockData(
+            dep_set=resolution.dep_set,
+            git=git,
+            python=python,
+            editable={
+                name: _relative(location, project_dir) for name, location in editable.items()
+            },
+        ),
+    )
+    return True
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)

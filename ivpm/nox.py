@@ -21,19 +21,26 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, overload
 
 import nox
+import nox.virtualenv
 
 from ivpm import layout
 from ivpm.errors import IvpmError
 
 if TYPE_CHECKING:
-    from ivpm.pyenv.installer import Installer
+    # For type checkers an IvpmSession is a nox.Session: it offers all of its API, so a
+    # noxfile can annotate its sessions with nox.Session and rebind the object use() returns.
+    # At run time it wraps the nox session instead (composition, see IvpmSession).
+    _SessionBase = nox.Session
+else:
+    _SessionBase = object
 
 __all__ = ["IvpmSession", "install", "session", "use"]
 
@@ -48,35 +55,61 @@ class _Target:
     installer: str | None
 
     @property
-    def packages_dir(self) -> Path:
-        return layout.packages_dir(self.project_dir)
+    def project_file(self) -> Path:
+        return layout.project_file(self.project_dir)
 
     @property
     def venv_dir(self) -> Path:
         return layout.venv_dir(self.project_dir)
 
 
-class IvpmSession(nox.Session):
-    """A :class:`nox.Session` that runs inside ``packages/python``.
+class IvpmSession(_SessionBase):
+    """A nox session running inside ``packages/python``: what :func:`use` returns.
 
-    Everything else (``posargs``, ``env``, ``log``, ``notify``...) is the wrapped nox session.
+    It wraps the :class:`nox.Session` nox handed to the session function and delegates every
+    attribute it does not define itself (``posargs``, ``env``, ``log``, ``error``, ``notify``,
+    ``chdir``, ``create_tmp``, ``name``...) to it, so ``session.env`` is the very mapping nox
+    passes to the commands it runs. What it adds or changes:
+
+    - :meth:`run`, :meth:`run_install` and :meth:`run_always` look a bare program name
+      (``"python"``, ``"pytest"``) up in the environment's ``bin`` first, then leave it to nox,
+      which searches its own ``PATH``;
+    - :meth:`install` installs into ``packages/python`` through ivpm (see :func:`install`);
+    - :attr:`bin`/:attr:`bin_paths` are the environment's ``bin`` folder, :attr:`project_dir`
+      and :attr:`venv_dir` where the project and its environment are.
+
+    It is not a subclass of :class:`nox.Session` at run time (type checkers see it as one).
     """
 
-    __slots__ = ("_ivpm_target",)
+    __slots__ = ("_nox_session", "_target")
 
     def __init__(self, base: nox.Session, target: _Target) -> None:
-        super().__init__(base._runner)
-        self._ivpm_target = target
+        self._nox_session = base
+        self._target = target
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for names this class does not define. Private names are never passed
+        # on: they are nox's internals (and asking for them must not recurse before __init__).
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._nox_session, name)
+
+    def __dir__(self) -> list[str]:
+        public = (name for name in dir(self._nox_session) if not name.startswith("_"))
+        return sorted({*super().__dir__(), *public})
+
+    def __repr__(self) -> str:
+        return f"<IvpmSession {self.name!r} in {self.venv_dir}>"
 
     @property
     def project_dir(self) -> Path:
         """The directory holding ivpm.yaml."""
-        return self._ivpm_target.project_dir
+        return self._target.project_dir
 
     @property
     def venv_dir(self) -> Path:
         """The project's environment, ``<project>/packages/python``."""
-        return self._ivpm_target.venv_dir
+        return self._target.venv_dir
 
     @property
     def bin_paths(self) -> list[str]:
@@ -88,6 +121,18 @@ class IvpmSession(nox.Session):
         """The environment's ``bin`` folder."""
         return self.bin_paths[0]
 
+    def run(self, *args: str | os.PathLike[str], **kwargs: Any) -> Any:
+        """:meth:`nox.Session.run`, with bare program names found in the environment first."""
+        return self._nox_session.run(*self._resolve(args), **kwargs)
+
+    def run_install(self, *args: str | os.PathLike[str], **kwargs: Any) -> Any:
+        """:meth:`nox.Session.run_install`, with program names resolved like :meth:`run`."""
+        return self._nox_session.run_install(*self._resolve(args), **kwargs)
+
+    def run_always(self, *args: str | os.PathLike[str], **kwargs: Any) -> Any:
+        """:meth:`nox.Session.run_always`, with program names resolved like :meth:`run`."""
+        return self._nox_session.run_always(*self._resolve(args), **kwargs)
+
     def install(self, *args: str, **kwargs: Any) -> None:
         """Install ``args`` into ``packages/python`` through ivpm (see :func:`install`).
 
@@ -95,6 +140,22 @@ class IvpmSession(nox.Session):
         """
         del kwargs
         install(self, *args)
+
+    def _resolve(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        """``args`` with a bare program name replaced by its path in the environment's bin.
+
+        nox resolves the program of a ``venv_backend="none"`` session on the ``PATH`` of the
+        nox process itself (``session.env`` only reaches the child), so the environment's
+        programs must be given to it as paths. Anything else is left to nox: paths, names not
+        in the environment (found on nox's ``PATH``), an empty call (nox's error).
+        """
+        if not args or not isinstance(args[0], (str, os.PathLike)):
+            return args
+        program = os.fspath(args[0])
+        if not program or os.path.dirname(program):
+            return args
+        found = shutil.which(program, path=self.bin)
+        return args if found is None else (found, *args[1:])
 
 
 def use(
@@ -119,9 +180,10 @@ def use(
     """
     if isinstance(session, IvpmSession):
         return session
-    if session.venv_backend != "none":
+    backend = _venv_backend(session)
+    if backend != "none":
         session.error(
-            f"ivpm: session {session.name} has a nox virtualenv ({session.venv_backend}); "
+            f"ivpm: session {session.name} has a nox virtualenv ({backend}); "
             "declare it with @ivpm.nox.session or @nox.session(venv_backend='none') so it runs "
             "in packages/python"
         )
@@ -226,7 +288,7 @@ def install(
     To make them part of the environment for everyone, list them in a dep-set of ivpm.yaml.
     """
     if isinstance(session, IvpmSession):
-        target = session._ivpm_target
+        target = session._target
         if installer is not None:
             target = _Target(target.project_dir, installer)
     else:
@@ -239,54 +301,19 @@ def install(
             f"ivpm: {target.venv_dir} does not exist; run `ivpm update` (or use "
             "@ivpm.nox.session) first"
         )
+    from ivpm.pyenv.extra import install_extra
+
     try:
-        _install_locked(session, target, requirements, editable)
+        install_extra(
+            target.project_dir,
+            requirements,
+            editable,
+            installer=target.installer,
+            environ=_outer_env(session),
+            say=session.log,
+        )
     except IvpmError as error:
         _fail(session, error)
-
-
-def _install_locked(
-    session: nox.Session, target: _Target, requirements: list[str], editable: list[str]
-) -> None:
-    from ivpm.lock import WorkspaceLock, lock_timeout_from_env
-    from ivpm.pyenv.installer import editable_distributions, installed_distributions
-
-    with WorkspaceLock(target.packages_dir, timeout=lock_timeout_from_env()):
-        venv = target.venv_dir
-        installed_from = {os.path.realpath(p) for p in editable_distributions(venv).values()}
-        if _all_satisfied(requirements, installed_distributions(venv)) and all(
-            os.path.realpath(folder) in installed_from for folder in editable
-        ):
-            shown = [*requirements, *(f"-e {folder}" for folder in editable)]
-            session.log(f"ivpm: already installed: {' '.join(shown)}")
-            return
-        chosen = _installer(session, target)
-        shown = [*requirements, *(f"-e {path}" for path in editable)]
-        session.log(f"ivpm: installing {' '.join(shown)} with {chosen.kind}")
-        chosen.install(
-            requirements,
-            editable=editable,
-            index=_index_settings(target, chosen.environ),
-            no_build_isolation=bool(editable),
-        )
-
-
-def _installer(session: nox.Session, target: _Target) -> Installer:
-    from ivpm.pyenv.installer import make_installer
-
-    env = {**os.environ, **{k: v for k, v in session.env.items() if v is not None}}
-    for key, value in session.env.items():
-        if value is None:
-            env.pop(key, None)
-    return make_installer(target.installer or "auto", target.venv_dir, env=env)
-
-
-def _index_settings(target: _Target, environ: Mapping[str, str]) -> Any:
-    from ivpm.project.loader import load_project
-    from ivpm.pyenv.index import IndexSettings
-
-    project = load_project(target.project_dir / "ivpm.yaml")
-    return IndexSettings.merged(project.python, project_root=target.project_dir, environ=environ)
 
 
 def _split_install_args(session: nox.Session, args: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -311,36 +338,38 @@ def _split_install_args(session: nox.Session, args: Sequence[str]) -> tuple[list
     return requirements, editable
 
 
-def _all_satisfied(requirements: Sequence[str], installed: Mapping[str, str]) -> bool:
-    """True when every requirement is installed at a matching version (no extras or markers)."""
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.utils import canonicalize_name
-
-    for line in requirements:
-        try:
-            requirement = Requirement(line)
-        except InvalidRequirement:
-            return False
-        if requirement.extras or requirement.marker or requirement.url:
-            return False
-        version = installed.get(canonicalize_name(requirement.name))
-        if version is None or not requirement.specifier.contains(version, prereleases=True):
-            return False
-    return True
-
-
 def _project_dir(session: nox.Session, project: str | os.PathLike[str] | None) -> Path:
-    from ivpm.project.loader import find_project_file
-
     if project is not None:
         directory = Path(project).absolute()
-        if not (directory / "ivpm.yaml").is_file():
-            session.error(f"ivpm: no ivpm.yaml in {directory}")
+        if not layout.project_file(directory).is_file():
+            session.error(f"ivpm: no {layout.PROJECT_FILE} in {directory}")
         return directory
-    found = find_project_file(Path.cwd())
+    found = layout.find_project_file(Path.cwd())
     if found is None:
-        session.error(f"ivpm: no ivpm.yaml in {Path.cwd()} or any directory above it")
+        session.error(f"ivpm: no {layout.PROJECT_FILE} in {Path.cwd()} or any directory above it")
     return found.parent
+
+
+def _venv_backend(session: nox.Session) -> str:
+    """The environment backend nox gave ``session``: ``"none"`` when nox made none."""
+    backend = getattr(session, "venv_backend", None)  # nox >= 2024.4.15
+    if isinstance(backend, str):
+        return backend
+    env = session.virtualenv  # nox 2024.3.2 has no Session.venv_backend yet
+    if isinstance(env, nox.virtualenv.PassthroughEnv):
+        return "none"
+    return str(getattr(env, "venv_backend", type(env).__name__))
+
+
+def _outer_env(session: nox.Session) -> dict[str, str]:
+    """The environment nox starts the session's commands with (nox's own plus ``session.env``)."""
+    env = dict(os.environ)
+    for key, value in session.env.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
 
 
 def _activate(session: nox.Session, target: _Target) -> None:
@@ -348,9 +377,9 @@ def _activate(session: nox.Session, target: _Target) -> None:
     from ivpm.project.loader import load_project
     from ivpm.pyenv.activation import activation_env
 
-    base = {**os.environ, **{k: v for k, v in session.env.items() if v is not None}}
+    base = _outer_env(session)
     try:
-        env_sets = load_project(target.project_dir / "ivpm.yaml").env_sets.values()
+        env_sets = load_project(target.project_file).env_sets.values()
     except IvpmError as error:
         _fail(session, error)
     activated = activation_env(

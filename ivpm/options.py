@@ -1,35 +1,226 @@
-"""The options shared by every session of one invocation."""
+"""Command-line options: declared once, with the session that takes them, read back typed.
+
+A session module declares the options it takes as :class:`Option` objects and lists them in
+``@session(options=...)``; the command line's parser is built from every registered session's
+options (see :mod:`ivpm.cli`), and a session reads a value back with ``s.option(OPTION)``, typed
+as the option's default. The options below are the inputs of the state every session of a run
+shares (which dep-set, how the environment is built and where packages come from), so more
+than one session lists them.
+
+Options are shared by all the sessions of one invocation, as in nox: ``ivpm -s update build
+--debug`` hands ``--debug`` to both.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import argparse
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+GROUP_PROJECT = "project"
+GROUP_PYTHON = "python environment"
+GROUP_SESSION = "session options"
+
+
+@dataclass(frozen=True, eq=False)
+class Option(Generic[T]):
+    """One command-line option: its flags, argparse action, help text and typed default.
+
+    Options are compared by identity; two options may share a ``dest`` only when they are
+    alternatives in one ``exclusive`` group (``--py-uv``/``--py-pip``).
+    """
+
+    flags: tuple[str, ...]
+    help: str
+    default: T
+    action: str = "store"
+    dest: str = ""
+    metavar: str | None = None
+    choices: tuple[str, ...] | None = None
+    const: Any = None
+    convert: Callable[[str], Any] | None = None
+    group: str = GROUP_SESSION
+    exclusive: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The name the parsed value is stored under."""
+        if self.dest:
+            return self.dest
+        long = next((flag for flag in self.flags if flag.startswith("--")), self.flags[0])
+        return long.lstrip("-").replace("-", "_")
+
+    def add_to(self, group: argparse._ActionsContainer) -> None:
+        """Add this option to an argparse parser or group."""
+        kwargs: dict[str, Any] = {"help": self.help, "dest": self.key, "action": self.action}
+        if self.action in ("store", "append"):
+            kwargs["metavar"] = self.metavar
+            if self.choices is not None:
+                kwargs["choices"] = self.choices
+            if self.convert is not None:
+                kwargs["type"] = self.convert
+        if self.action == "store_const":
+            kwargs["const"] = self.const
+        if self.action == "append":
+            kwargs["default"] = []
+        elif self.action not in ("store_true",):
+            kwargs["default"] = None if self.action == "store_const" else self.default
+        group.add_argument(*self.flags, **kwargs)
+
+
+def flag(*flags: str, help: str, group: str = GROUP_SESSION) -> Option[bool]:
+    """A ``--flag`` that is False unless given."""
+    return Option(flags, help, False, action="store_true", group=group)
+
+
+def value(
+    *flags: str,
+    help: str,
+    metavar: str | None = None,
+    choices: Sequence[str] | None = None,
+    group: str = GROUP_SESSION,
+) -> Option[str | None]:
+    """An option taking one string; None when not given."""
+    return Option(
+        flags,
+        help,
+        None,
+        metavar=metavar,
+        choices=tuple(choices) if choices is not None else None,
+        group=group,
+    )
+
+
+def many(
+    *flags: str, help: str, metavar: str | None = None, group: str = GROUP_SESSION
+) -> Option[tuple[str, ...]]:
+    """An option that may be given several times; the values in command-line order."""
+    return Option(flags, help, (), action="append", metavar=metavar, group=group)
+
+
+def path(
+    *flags: str, help: str, metavar: str | None = None, group: str = GROUP_SESSION
+) -> Option[Path | None]:
+    """An option naming a file or directory; None when not given."""
+    return Option(flags, help, None, metavar=metavar, convert=Path, group=group)
+
+
+def _jobs(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not '{text}'") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (the default) or more, not {number}")
+    return number
+
+
+@dataclass(frozen=True)
+class OptionValues:
+    """The parsed values of every declared option, read back with :meth:`get`."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def get(self, option: Option[T]) -> T:
+        """The value of ``option`` (its default when it was not given)."""
+        raw = self.values.get(option.key)
+        if raw is None:
+            return option.default
+        if option.action == "append":
+            return tuple(raw)  # type: ignore[return-value]
+        return raw  # type: ignore[no-any-return]
+
+    def given(self, option: Option[Any]) -> bool:
+        """True when ``option`` was on the command line."""
+        raw = self.values.get(option.key)
+        return raw not in (None, False, [], ())
 
 
 @dataclass(frozen=True)
 class Options:
-    """What the command line (and environment) asked for; sessions read, never write, these."""
+    """What the command line asked for, beyond the sessions' own options.
+
+    ``args`` are the words after the session name (``ivpm clone URL DIR``); ``posargs`` those
+    after ``--``; ``values`` the declared options (read them with ``Session.option``).
+    """
 
     project_dir: Path | None = None
-    dep_set: str | None = None
-    jobs: int = 0
-    installer: str = "auto"  # auto | pip | uv
-    venv_backend: Literal["uv", "virtualenv", "venv"] | None = None  # None: follow the installer
-    python: str | None = None
-    skip_py_install: bool = False
-    force_py_install: bool = False
-    pre: bool = False
-    lock_file: Path | None = None
-    index_url: str | None = None
-    extra_index_urls: tuple[str, ...] = ()
-    find_links: tuple[str, ...] = ()
-    no_index: bool = False
-    debug: bool = False
-    command: str | None = None
-    args: tuple[str, ...] = ()
-    posargs: tuple[str, ...] = ()
-    branch: str | None = None
-    json: bool = False
     verbosity: int = 0
     traceback: bool = False
+    args: tuple[str, ...] = ()
+    posargs: tuple[str, ...] = ()
+    values: OptionValues = field(default_factory=OptionValues)
+
+
+# The inputs of the run state every session shares --------------------------------------------
+
+DEP_SET = value("-d", "--dep-set", help="dependency set to use", group=GROUP_PROJECT)
+JOBS = Option(
+    ("-j", "--jobs"),
+    "parallel fetches (default: 4 per CPU, at most 16)",
+    0,
+    convert=_jobs,
+    metavar="N",
+    group=GROUP_PROJECT,
+)
+LOCK_FILE = path(
+    "--lock-file",
+    help="reproduce the versions recorded in this lock file",
+    metavar="FILE",
+    group=GROUP_PROJECT,
+)
+PY_UV: Option[str | None] = Option(
+    ("--py-uv",),
+    "install with uv",
+    None,
+    action="store_const",
+    const="uv",
+    dest="installer",
+    group=GROUP_PYTHON,
+    exclusive="installer",
+)
+PY_PIP: Option[str | None] = Option(
+    ("--py-pip",),
+    "install with pip",
+    None,
+    action="store_const",
+    const="pip",
+    dest="installer",
+    group=GROUP_PYTHON,
+    exclusive="installer",
+)
+VENV_BACKEND = value(
+    "--venv-backend",
+    help="how packages/python is created",
+    choices=("uv", "virtualenv", "venv"),
+    group=GROUP_PYTHON,
+)
+PYTHON = value(
+    "--python",
+    help="interpreter for packages/python (default: IVPM_PYTHON, else ivpm's)",
+    group=GROUP_PYTHON,
+)
+PRE = flag("--py-prerls-packages", help="allow pre-release versions", group=GROUP_PYTHON)
+INDEX_URL = value("--index-url", help="base URL of the package index", group=GROUP_PYTHON)
+EXTRA_INDEX_URL = many("--extra-index-url", help="another package index", group=GROUP_PYTHON)
+FIND_LINKS = many("--find-links", help="a directory or page of archives", group=GROUP_PYTHON)
+NO_INDEX = flag("--no-index", help="use no package index (only --find-links)", group=GROUP_PYTHON)
+
+#: What resolving and fetching the project reads.
+PROJECT_OPTIONS: tuple[Option[Any], ...] = (DEP_SET, JOBS, LOCK_FILE)
+#: What building and installing into packages/python reads.
+PYTHON_OPTIONS: tuple[Option[Any], ...] = (
+    PY_UV,
+    PY_PIP,
+    VENV_BACKEND,
+    PYTHON,
+    PRE,
+    INDEX_URL,
+    EXTRA_INDEX_URL,
+    FIND_LINKS,
+    NO_INDEX,
+)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from ivpm.errors import SelectionError, did_you_mean
+from ivpm.options import Option
 
 if TYPE_CHECKING:
-    from ivpm.session import Session
+    from ivpm.context import Session
 
 SessionFunc = Callable[["Session"], None]
 
@@ -24,6 +25,9 @@ class SessionSpec:
     default: bool
     writes: bool
     needs_project: bool
+    options: tuple[Option[Any], ...] = ()
+    takes_args: bool = False
+    args_hint: str | None = None
 
     @property
     def help(self) -> str:
@@ -59,6 +63,9 @@ class Registry:
         default: bool = False,
         writes: bool = True,
         needs_project: bool = True,
+        options: Sequence[Option[Any]] = (),
+        takes_args: bool = False,
+        args_hint: str | None = None,
     ) -> Callable[[SessionFunc], SessionFunc]: ...
 
     def session(
@@ -71,18 +78,26 @@ class Registry:
         default: bool = False,
         writes: bool = True,
         needs_project: bool = True,
+        options: Sequence[Option[Any]] = (),
+        takes_args: bool = False,
+        args_hint: str | None = None,
     ) -> SessionFunc | Callable[[SessionFunc], SessionFunc]:
         """Register a function as a session; usable bare or with arguments.
 
         ``requires`` names sessions that must run before this one; ``writes`` says the session
         changes ``packages/`` (and so runs under the workspace lock); ``needs_project`` says it
-        needs an ivpm.yaml.
+        needs an ivpm.yaml; ``options`` are the command-line options it reads (the parser is
+        built from every session's); ``takes_args`` says it takes words after its name
+        (``ivpm clone URL``), and ``args_hint`` is shown when words are given to one that does
+        not. Two sessions may list the same :class:`Option` object; two different options may
+        not claim the same flag.
         """
 
         def register(target: SessionFunc) -> SessionFunc:
             session_name = name or target.__name__
             if session_name in self._sessions:
                 raise ValueError(f"session {session_name!r} is registered twice")
+            self._check_flags(session_name, options)
             self._sessions[session_name] = SessionSpec(
                 name=session_name,
                 func=target,
@@ -90,10 +105,37 @@ class Registry:
                 default=default,
                 writes=writes,
                 needs_project=needs_project,
+                options=tuple(options),
+                takes_args=takes_args,
+                args_hint=args_hint,
             )
             return target
 
         return register(func) if func is not None else register
+
+    def _check_flags(self, name: str, options: Sequence[Option[Any]]) -> None:
+        claimed = {flag: option for option in self.options() for flag in option.flags}
+        for option in options:
+            for flag in option.flags:
+                other = claimed.get(flag)
+                if other is not None and other is not option:
+                    raise ValueError(f"session {name!r}: option {flag} is declared twice")
+
+    def options(self) -> list[Option[Any]]:
+        """Every option some registered session takes, each once, in registration order."""
+        seen: dict[int, Option[Any]] = {}
+        for spec in self._sessions.values():
+            for option in spec.options:
+                seen.setdefault(id(option), option)
+        return list(seen.values())
+
+    def options_of(self, name: str) -> list[Option[Any]]:
+        """The options session ``name`` and its prerequisites take, each once."""
+        seen: dict[int, Option[Any]] = {}
+        for spec in self.plan([name]):
+            for option in spec.options:
+                seen.setdefault(id(option), option)
+        return list(seen.values())
 
     def __iter__(self) -> Iterator[SessionSpec]:
         return iter(self._sessions.values())

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ivpm import layout
+from ivpm.context import RunContext, Session, SessionSkipped
 from ivpm.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_SESSION_FAILED, IvpmError
-from ivpm.lock import WorkspaceLock, lock_timeout_from_env
 from ivpm.registry import Registry, SessionSpec
-from ivpm.session import RunContext, Session, SessionSkipped
+from ivpm.workspace_lock import WorkspaceLock, lock_timeout_from_env
 
 log = logging.getLogger("ivpm")
 

@@ -1,22 +1,24 @@
 """Defence-in-depth checks on source deps before anything touches the disk or runs git.
 
 The loader validates ivpm.yaml too; these checks make the fetchers safe on their own, whoever
-builds the :class:`~ivpm.project.model.Dep`.
+builds the :class:`~ivpm.project.model.Dep`. The rules themselves (names, URLs, refs, commit
+ids) are those of :mod:`ivpm.project.names`; only the wording of the messages is this module's.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 from ivpm.errors import ConfigError
+from ivpm.layout import RESERVED_NAMES
 from ivpm.project.model import Dep, Source
-
-# Names under packages/ that belong to ivpm itself.
-RESERVED_NAMES = frozenset({"python", "package-lock.json"})
-_FORBIDDEN_TRANSPORTS = ("ext::", "fd::")
-_COMMIT = re.compile(r"^[0-9a-fA-F]{4,64}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+from ivpm.project.names import (
+    forbidden_transport,
+    is_commit_id,
+    ref_problem,
+    source_name_problem,
+    url_problem,
+)
 
 
 def check_deps(deps: Sequence[Dep], pins: Mapping[str, str]) -> None:
@@ -43,32 +45,25 @@ def check_deps(deps: Sequence[Dep], pins: Mapping[str, str]) -> None:
                 dep.location,
             )
     for name, commit in pins.items():
-        if name in seen and not _COMMIT.match(commit):
+        if name in seen and not is_commit_id(commit):
             raise ConfigError(f"the lock file pins '{name}' to an invalid commit {commit!r}")
 
 
 def check_dep_name(dep: Dep) -> None:
     """A dep name must be one plain path component that ivpm does not use itself."""
     name = dep.name
-    bad = (
-        not name
-        or name in (".", "..")
-        or "/" in name
-        or "\\" in name
-        or name.startswith(".")
-        or _CONTROL.search(name) is not None
-    )
-    if bad:
-        raise ConfigError(
-            f"invalid dependency name {name!r}: it must be a single directory name",
-            dep.location,
-            hint="names may not contain '/' or start with '.'",
-        )
+    if source_name_problem(name) is None:
+        return
     if name in RESERVED_NAMES:
         raise ConfigError(
             f"dependency name '{name}' is reserved: ivpm uses packages/{name} itself",
             dep.location,
         )
+    raise ConfigError(
+        f"invalid dependency name {name!r}: it must be a single directory name",
+        dep.location,
+        hint="names may not contain '/' or start with '.'",
+    )
 
 
 def check_git_dep(dep: Dep) -> None:
@@ -76,24 +71,24 @@ def check_git_dep(dep: Dep) -> None:
     url = dep.url
     if not url:
         raise ConfigError(f"git dependency '{dep.name}' has no url", dep.location)
-    if url.lstrip().startswith("-"):
-        raise ConfigError(f"git url {url!r} may not start with '-'", dep.location)
-    if url.strip().lower().startswith(_FORBIDDEN_TRANSPORTS):
-        raise ConfigError(
-            f"git url {url!r} uses a transport that runs commands; ivpm refuses it",
-            dep.location,
-        )
-    if _CONTROL.search(url):
-        raise ConfigError(f"git url {url!r} contains control characters", dep.location)
+    if url_problem(url) is not None:
+        raise ConfigError(_url_refusal(url), dep.location)
     for field, value in (("branch", dep.branch), ("tag", dep.tag), ("commit", dep.commit)):
-        if value is None:
-            continue
-        if not value or value.startswith("-") or _CONTROL.search(value) or " " in value:
+        if value is not None and ref_problem(value) is not None:
             raise ConfigError(f"invalid {field} {value!r} for '{dep.name}'", dep.location)
-    if dep.commit is not None and not _COMMIT.match(dep.commit):
+    if dep.commit is not None and not is_commit_id(dep.commit):
         raise ConfigError(
             f"commit {dep.commit!r} of '{dep.name}' is not a hexadecimal commit id",
             dep.location,
         )
     if dep.depth is not None and dep.depth < 1:
         raise ConfigError(f"depth of '{dep.name}' must be at least 1", dep.location)
+
+
+def _url_refusal(url: str) -> str:
+    """This module's message for a git ``url`` that :func:`names.url_problem` refuses."""
+    if url.lstrip().startswith("-"):
+        return f"git url {url!r} may not start with '-'"
+    if forbidden_transport(url) is not None:
+        return f"git url {url!r} uses a transport that runs commands; ivpm refuses it"
+    return f"git url {url!r} contains control characters"

@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ivpm.errors import ConfigError, Location
+from ivpm.layout import project_file
 from ivpm.project.depsets import effective_deps, missing_dep_set, same_spec, spec_difference
 from ivpm.project.graph import find_cycle, topo_levels
-from ivpm.project.loader import PROJECT_FILE, load_project
+from ivpm.project.loader import load_project
 from ivpm.project.model import Dep, PackageType, Project, Resolution, ResolvedDep, Source
-from ivpm.project.names import canonical_name, is_distribution_name
+from ivpm.project.names import PYTHON_BUILD_FILES, canonical_name, is_distribution_name
 
 Fetch = Callable[[Sequence[Dep]], Mapping[str, Path]]
 
-PYTHON_BUILD_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 
 _log = logging.getLogger(__name__)
 
@@ -120,10 +120,10 @@ class _Resolver:
             if entry.dep.name not in paths:
                 raise LookupError(f"fetch returned no path for dep '{entry.dep.name}'")
             entry.path = Path(paths[entry.dep.name])
-            project_file = entry.path / PROJECT_FILE
-            if not project_file.is_file():
+            sub_file = project_file(entry.path)
+            if not sub_file.is_file():
                 continue
-            entry.sub = load_project(project_file)
+            entry.sub = load_project(sub_file)
             set_name = sub_project_dep_set(entry.sub, entry.dep, parent_set)
             if set_name is None:
                 continue

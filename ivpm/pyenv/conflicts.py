@@ -10,13 +10,16 @@ from packaging.utils import canonicalize_name
 from ivpm.errors import SessionFailure
 from ivpm.project.model import Dep
 
-_RESOLVER_MARKERS = (
+#: What pip's and uv's output says when no set of versions satisfies a request.
+RESOLVER_MARKERS = (
     "conflict",
     "resolutionimpossible",
     "no solution found",
     "unsatisfiable",
     "no matching distribution",
     "could not find a version",
+    "not found in the provided package locations",
+    "not found in the package registry",
 )
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
@@ -40,7 +43,7 @@ class RequestedHereFailure(SessionFailure):
 def is_resolver_failure(output: str) -> bool:
     """True when an installer's output reports that no set of versions satisfies the request."""
     lowered = output.lower()
-    return any(marker in lowered for marker in _RESOLVER_MARKERS)
+    return any(marker in lowered for marker in RESOLVER_MARKERS)
 
 
 def mentioned_names(output: str) -> set[str]:

@@ -22,13 +22,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from packaging.utils import canonicalize_name
 
-from ivpm.errors import SessionFailure, UsageError, display_path
+from ivpm.errors import SessionFailure, display_path
 from ivpm.layout import venv_python
 from ivpm.proc import CommandFailed, run_command
+from ivpm.pyenv.choice import InstallerChoice, InstallerKind
+from ivpm.pyenv.conflicts import is_resolver_failure
 from ivpm.pyenv.distributions import (
     editable_distributions,
     editable_location,
@@ -38,7 +40,6 @@ from ivpm.pyenv.distributions import (
 from ivpm.pyenv.index import DEFAULT_INDEX, IndexSettings, merge_index_settings
 from ivpm.pyenv.native import build_failure_hint
 from ivpm.pyenv.output import error_excerpt
-from ivpm.pyenv.uvfind import find_uv
 from ivpm.pyenv.uvopts import uv_install_options
 
 __all__ = [
@@ -62,20 +63,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ivpm")
 
-InstallerKind = Literal["pip", "uv"]
 RequirementLike: TypeAlias = "str | Requirement"
 
 _NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
-_RESOLUTION_ERRORS = (
-    "no matching distribution",
-    "could not find a version",
-    "no solution found",
-    "not found in the provided package locations",
-    "not found in the package registry",
-    "resolutionimpossible",
-    "conflicting dependencies",
-    "unsatisfiable",
-)
 _BUILD_ERRORS = ("subprocess-exited-with-error", "failed to build", "build backend")
 
 
@@ -293,28 +283,14 @@ class UvInstaller(Installer):
 
 
 def make_installer(
-    kind: Literal["pip", "uv", "auto"] | str,
-    venv_dir: Path,
-    *,
-    env: Mapping[str, str] | None = None,
+    choice: InstallerChoice, venv_dir: Path, *, env: Mapping[str, str] | None = None
 ) -> Installer:
-    """The installer for ``kind``: ``auto`` picks uv when :func:`find_uv` finds one, else pip.
-
-    Asking for uv when there is none is a usage error. ``env`` is the environment installer
-    processes run with (default: ivpm's own); ``IVPM_UV`` is looked up in it too.
-    """
-    if kind == "pip":
-        return PipInstaller(venv_dir, env=env)
-    if kind not in ("uv", "auto"):
-        raise UsageError(f"unknown installer '{kind}'", hint="use pip, uv or auto")
-    uv_bin = find_uv(env)
-    if uv_bin is not None:
-        return UvInstaller(venv_dir, uv_bin, env=env)
-    if kind == "uv":
-        raise UsageError(
-            "uv was requested but no uv binary was found",
-            hint="pip install 'ivpm[uv]', install uv on PATH, set IVPM_UV, or use --py-pip",
-        )
+    """The installer of ``choice`` (see :func:`ivpm.pyenv.choice.decide_installer`) for the
+    environment at ``venv_dir``; ``env`` is the environment its processes run with (default:
+    ivpm's own)."""
+    if choice.kind == "uv":
+        assert choice.uv is not None
+        return UvInstaller(venv_dir, choice.uv, env=env)
     return PipInstaller(venv_dir, env=env)
 
 
@@ -359,7 +335,7 @@ def _describe(request: InstallRequest) -> str:
 
 def _failure_hint(output: str) -> str | None:
     lowered = output.lower()
-    if any(marker in lowered for marker in _RESOLUTION_ERRORS):
+    if is_resolver_failure(output):
         return (
             "check the versions asked for in ivpm.yaml and where packages come from "
             "(index-url, extra-index-urls, find-links, no-index; --py-prerls-packages for "

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ivpm import layout
 from ivpm.fsutil import read_json, write_json_atomic
+from ivpm.project.names import PYTHON_BUILD_FILES
 
-STATE_FILE = ".ivpm-state.json"
 STATE_VERSION = 1
-BUILD_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,16 @@ class Requirement:
 
 @dataclass(frozen=True)
 class EnvState:
-    """The settings an environment was installed with and its top-level requirements."""
+    """The settings an environment was installed with and its top-level requirements.
+
+    ``installer`` (pip or uv) and ``backend`` (what created the venv) say how; they are
+    recorded for the record's readers and are not part of what :func:`diff_states` compares.
+    """
 
     settings: Mapping[str, Any] = field(default_factory=dict)
     requirements: Mapping[str, Requirement] = field(default_factory=dict)
+    installer: str = ""
+    backend: str = ""
 
     def with_installed(self, installed: Iterable[Requirement]) -> EnvState:
         """This state after ``installed`` were installed successfully."""
@@ -87,7 +93,7 @@ class Changes:
 def build_digest(package_dir: Path) -> str:
     """A digest of a source package's build files: a change means it must be reinstalled."""
     digest = hashlib.sha256()
-    for name in BUILD_FILES:
+    for name in PYTHON_BUILD_FILES:
         try:
             content = (package_dir / name).read_bytes()
         except OSError:
@@ -98,7 +104,7 @@ def build_digest(package_dir: Path) -> str:
 
 def load_state(venv_dir: Path) -> EnvState:
     """The recorded state; an absent or unreadable record is an empty state."""
-    data = read_json(venv_dir / STATE_FILE)
+    data = read_json(layout.state_record(venv_dir))
     if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
         return EnvState()
     requirements: dict[str, Requirement] = {}
@@ -114,15 +120,22 @@ def load_state(venv_dir: Path) -> EnvState:
             )
         except (KeyError, TypeError):
             return EnvState()
-    return EnvState(settings=dict(data.get("settings", {})), requirements=requirements)
+    return EnvState(
+        settings=dict(data.get("settings", {})),
+        requirements=requirements,
+        installer=str(data.get("installer", "")),
+        backend=str(data.get("backend", "")),
+    )
 
 
 def save_state(venv_dir: Path, state: EnvState) -> None:
     """Write the state record atomically."""
     write_json_atomic(
-        venv_dir / STATE_FILE,
+        layout.state_record(venv_dir),
         {
             "version": STATE_VERSION,
+            "installer": state.installer,
+            "backend": state.backend,
             "settings": dict(state.settings),
             "requirements": {
                 name: req.as_record() for name, req in sorted(state.requirements.items())

@@ -20,18 +20,18 @@ import sys
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
 
+from ivpm import layout
 from ivpm.errors import SessionFailure, UsageError, display_path
 from ivpm.fsutil import write_json_atomic
 from ivpm.layout import venv_python
 from ivpm.proc import CommandFailed, run_command
+from ivpm.pyenv.choice import BACKENDS, Backend
 from ivpm.pyenv.index import IndexSettings
 from ivpm.pyenv.interpreter import resolve_python
 from ivpm.pyenv.output import error_excerpt
 from ivpm.pyenv.seed import bundled_pip_wheel
 from ivpm.pyenv.uvopts import uv_install_options
-from ivpm.testhooks import pause_point
 
 __all__ = [
     "BACKENDS",
@@ -47,13 +47,12 @@ __all__ = [
     "venv_is_healthy",
     "venv_problem",
     "venv_python",
+    "write_venv_record",
 ]
 
 log = logging.getLogger("ivpm")
 
-Backend = Literal["uv", "virtualenv", "venv"]
-BACKENDS: tuple[Backend, ...] = ("uv", "virtualenv", "venv")
-MARKER_NAME = ".ivpm-venv.json"
+MARKER_NAME = layout.VENV_RECORD_NAME
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,7 @@ def read_pyvenv_cfg(venv_dir: Path) -> dict[str, str]:
 def read_venv_info(venv_dir: Path) -> VenvInfo | None:
     """The environment's completion record, or ``None`` when it is missing or unreadable."""
     try:
-        data = json.loads((venv_dir / MARKER_NAME).read_text(encoding="utf-8"))
+        data = json.loads(layout.venv_record(venv_dir).read_text(encoding="utf-8"))
         return VenvInfo(**{key: str(data[key]) for key in VenvInfo.__dataclass_fields__})
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -158,10 +157,7 @@ def create_venv(
             f"unknown environment backend '{backend}'", hint="use uv, virtualenv or venv"
         )
     if backend == "uv" and not uv:
-        raise UsageError(
-            "the uv backend needs a uv binary and none was found",
-            hint="pip install 'ivpm[uv]', install uv on PATH, or set IVPM_UV",
-        )
+        raise ValueError("the uv backend needs the uv binary of the installer choice")
     _refuse_self_removal(venv_dir)
     try:
         remove_venv(venv_dir)
@@ -200,9 +196,13 @@ def create_venv(
         backend=backend,
         created=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     )
-    pause_point("venv")
-    write_json_atomic(venv_dir / MARKER_NAME, asdict(info))
+    write_venv_record(venv_dir, info)
     return info
+
+
+def write_venv_record(venv_dir: Path, info: VenvInfo) -> None:
+    """Write the completion record: the environment is complete once it exists."""
+    write_json_atomic(layout.venv_record(venv_dir), asdict(info))
 
 
 def ensure_venv(

@@ -1,4 +1,8 @@
-"""The built-in sessions, registered on one :class:`~ivpm.registry.Registry` instance."""
+"""The built-in sessions: every module of this package registers its own on :data:`REGISTRY`.
+
+A session module declares its sessions with ``@session(...)`` and the options they take; the
+command line is built from the registry, so adding a session is adding one module here.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,15 @@ from ivpm.registry import Registry
 REGISTRY = Registry()
 session = REGISTRY.session
 
-_BUILTIN_MODULES = ("update", "build", "activate", "clone", "schema", "status")
+
+def builtin_modules() -> list[str]:
+    """The names of this package's session modules, in a stable order."""
+    folder = os.path.dirname(__file__)
+    return sorted(
+        entry.name.removesuffix(".py")
+        for entry in os.scandir(folder)
+        if entry.name.endswith(".py") and not entry.name.startswith("_")
+    )
 
 
 def load_builtin_sessions() -> Registry:
@@ -20,8 +32,8 @@ def load_builtin_sessions() -> Registry:
     ``IVPM_PLUGINS`` is a comma-separated list of importable modules; each registers further
     sessions with ``ivpm.sessions.session``.
     """
-    for module in _BUILTIN_MODULES:
-        importlib.import_module(f"ivpm.sessions.{module}")
+    for module in builtin_modules():
+        importlib.import_module(f"{__name__}.{module}")
     for plugin in filter(None, (p.strip() for p in os.environ.get("IVPM_PLUGINS", "").split(","))):
         try:
             importlib.import_module(plugin)

@@ -5,14 +5,23 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ivpm import layout
+from ivpm import options as opt
+from ivpm.context import Session
 from ivpm.errors import SessionFailure, UsageError
-from ivpm.session import Session
+from ivpm.project.names import ref_problem, url_problem
 from ivpm.sessions import session
 
-_FORBIDDEN_TRANSPORTS = ("ext::", "fd::")
+BRANCH = opt.value("-b", "--branch", help="clone: check out this branch")
 
 
-@session(name="clone", needs_project=False, writes=False)
+@session(
+    name="clone",
+    needs_project=False,
+    writes=False,
+    takes_args=True,
+    options=[BRANCH, opt.DEP_SET, opt.PY_UV, opt.PY_PIP],
+)
 def clone(s: Session) -> None:
     """Clone a project (git URL, file:// URL or local path) into DIR, then update it.
 
@@ -24,10 +33,10 @@ def clone(s: Session) -> None:
     if len(s.options.args) > 2:
         raise UsageError(f"clone takes URL [DIR], got {len(s.options.args)} arguments")
     url = s.options.args[0]
-    if url.startswith("-") or url.startswith(_FORBIDDEN_TRANSPORTS):
+    if url_problem(url) is not None:
         raise UsageError(f"refusing to clone '{url}': not a repository URL")
-    branch = s.options.branch
-    if branch is not None and (branch.startswith("-") or not branch.strip()):
+    branch = s.option(BRANCH)
+    if branch is not None and ref_problem(branch) is not None:
         raise UsageError(f"-b/--branch '{branch}' is not a branch name")
     target = Path(s.options.args[1]) if len(s.options.args) == 2 else Path(_default_dir(url))
     target = target.absolute()
@@ -36,21 +45,18 @@ def clone(s: Session) -> None:
             f"{target} already exists and is not empty",
             hint="name an empty or new directory: ivpm clone URL DIR",
         )
-    from ivpm.fetch.git import git_environment
-    from ivpm.proc import CommandFailed, run_command
+    from ivpm.fetch.git import Git
+    from ivpm.proc import CommandFailed
 
-    argv = ["git", "-c", "protocol.ext.allow=never", "clone"]
-    if branch:
-        argv += ["--branch", branch]
-    argv += ["--", url, str(target)]
+    argv = ["clone", *(["--branch", branch] if branch else []), "--", url, str(target)]
     s.log.info("cloning %s into %s", url, target)
     try:
-        run_command(argv, env=git_environment())
+        Git().run(argv)
     except CommandFailed as failed:
         raise SessionFailure(f"git clone of {url} failed", details=failed.output) from None
-    if not (target / "ivpm.yaml").is_file():
+    if not layout.project_file(target).is_file():
         raise SessionFailure(
-            f"cloned {url} into {target}, but it has no ivpm.yaml",
+            f"cloned {url} into {target}, but it has no {layout.PROJECT_FILE}",
             hint="ivpm clone is for ivpm projects; the clone is kept as it is",
         )
     s.context.switch_project(target)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ivpm.session import Session
+from ivpm.context import Session
 from ivpm.sessions import session
 
 

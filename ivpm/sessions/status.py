@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from ivpm.session import Session
+from ivpm import options as opt
+from ivpm.context import Session
+from ivpm.errors import SessionFailure
 from ivpm.sessions import session
 
+JSON = opt.flag("--json", help="status: machine-readable output")
 
-@session(name="status", writes=False)
+
+@session(
+    name="status",
+    writes=False,
+    options=[opt.DEP_SET, opt.LOCK_FILE, *opt.PYTHON_OPTIONS, JSON],
+)
 def status(s: Session) -> None:
     """Show each dependency: source, wanted and installed version, editable path, git, problems.
 
@@ -15,6 +23,28 @@ def status(s: Session) -> None:
     not editable or editable elsewhere, native extension not built, import fails) makes it
     exit with status 1. `--json` prints the report for tools.
     """
-    from ivpm.sessions.status_rows import run_status
+    from ivpm.fetch.tree import resolve_offline
+    from ivpm.layout import venv_python
+    from ivpm.pyenv.engine import wanted_state
+    from ivpm.status.collect import collect_rows, shown
+    from ivpm.status.report import render_json, render_table, summary
 
-    run_status(s)
+    resolution, missing = resolve_offline(s.project, s.packages_dir, dep_set=s.option(opt.DEP_SET))
+    rows = collect_rows(
+        resolution,
+        missing,
+        project_dir=s.project_dir,
+        venv_dir=s.venv,
+        wanted=wanted_state(resolution, index=s.index, lock=s.lock_data),
+    )
+    where = shown(s.venv, s.project_dir)
+    exists = venv_python(s.venv).exists()
+    if s.option(JSON):
+        print(render_json(s.project.name, resolution.dep_set, where, exists, rows))
+    else:
+        absent = "" if exists else " (missing)"
+        print(f"{s.project.name}: dep-set '{resolution.dep_set}', environment {where}{absent}")
+        print(render_table(rows))
+    if any(row.problems for row in rows):
+        message, hint = summary(rows)
+        raise SessionFailure(message, hint=hint)

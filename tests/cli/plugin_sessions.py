@@ -6,8 +6,8 @@ import os
 import sys
 from pathlib import Path
 
+from ivpm.context import Session
 from ivpm.errors import SessionFailure
-from ivpm.session import Session
 from ivpm.sessions import session
 
 TRACE = "IVPM_TEST_TRACE"

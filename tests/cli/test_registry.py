@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from ivpm.context import Session
 from ivpm.errors import SelectionError
 from ivpm.registry import Registry
-from ivpm.session import Session
 
 
 def make_registry(graph: dict[str, list[str]]) -> Registry:

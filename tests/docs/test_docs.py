@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 import yaml
 
-from ivpm.cli import _TAKES_ARGS, build_parser, main
+from ivpm.cli import build_parser, main
 from ivpm.project.loader import load_project
 from ivpm.sessions import load_builtin_sessions
 
@@ -78,16 +78,16 @@ def test_every_command_shown_parses(
     page: str, args: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = args[: args.index("--")] if "--" in args else args
-    namespace = build_parser().parse_intermixed_args(before)
+    registry = load_builtin_sessions()
+    namespace = build_parser(registry).parse_intermixed_args(before)
     assert main([*before, "--help"]) == 0, f"{page}: ivpm {' '.join(args)}"
     capsys.readouterr()
-    registry = load_builtin_sessions()
     if namespace.list or namespace.version:
         return
     selected = namespace.sessions or namespace.words[:1] or registry.defaults()
     plan = registry.plan(selected)  # an unknown session raises
     if namespace.words[1:]:
-        assert any(spec.name in _TAKES_ARGS for spec in plan), f"{page}: ivpm {' '.join(args)}"
+        assert any(spec.takes_args for spec in plan), f"{page}: ivpm {' '.join(args)}"
 
 
 def yaml_examples() -> list[tuple[str, str]]:

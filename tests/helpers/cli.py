@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -13,6 +14,17 @@ def ivpm_executable() -> str:
     """The ``ivpm`` console script installed beside the interpreter running the tests."""
     script = Path(sys.executable).parent / "ivpm"
     return str(script) if script.exists() else "ivpm"
+
+
+def default_signals() -> None:
+    """``preexec_fn`` of every ivpm the tests start: SIGINT as from a terminal.
+
+    A job started with ``&`` by a non-interactive shell has SIGINT ignored, and children
+    inherit that across ``exec`` (``restore_signals`` covers only SIGPIPE, SIGXFZ and SIGXFSZ);
+    Python then installs no KeyboardInterrupt handler, so an ivpm the tests interrupt would
+    not stop. Resetting it in the child makes ivpm behave as it does for a user.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def run_ivpm(
@@ -37,4 +49,5 @@ def run_ivpm(
         text=True,
         timeout=timeout,
         check=False,
+        preexec_fn=default_signals,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -18,9 +19,38 @@ from tests.helpers.gitrepos import python_package_files, write_files
 from tests.helpers.wheelhouse import hermetic_env
 
 NOXFILE = """\
+import atexit
+import sys
+
 import nox
+import nox.virtualenv
 
 import ivpm.nox
+
+# Every attribute that code of ivpm.nox reads or sets on nox's session and environment objects,
+# printed when nox exits: the tests check that none is private.
+IVPM_READS = set()
+
+
+def watch(cls):
+    get, set_ = cls.__getattribute__, cls.__setattr__
+
+    def __getattribute__(self, name):
+        if not name.startswith("__") and sys._getframe(1).f_globals["__name__"] == "ivpm.nox":
+            IVPM_READS.add(name)
+        return get(self, name)
+
+    def __setattr__(self, name, value):
+        if sys._getframe(1).f_globals["__name__"] == "ivpm.nox":
+            IVPM_READS.add("set " + name)
+        set_(self, name, value)
+
+    cls.__getattribute__, cls.__setattr__ = __getattribute__, __setattr__
+
+
+watch(nox.Session)
+watch(nox.virtualenv.ProcessEnv)
+atexit.register(lambda: print("IVPM-READS", sorted(IVPM_READS), flush=True))
 
 
 @ivpm.nox.session(ivpm_args=["-v"])
@@ -42,6 +72,22 @@ def tests(session, installer):
 def check(session):
     session = ivpm.nox.use(session, update=False)
     session.run("python", "-c", "import sys; print('CHECK', sys.prefix)")
+
+
+@ivpm.nox.session
+def probe(session):
+    session.env["PROBE"] = "set through the IvpmSession"
+    session.run(
+        "python", "-c", "import os, sys; print('PROBE-RUN', sys.executable, os.environ['PROBE'])"
+    )
+    session.run_install("python", "-c", "import sys; print('PROBE-INSTALL', sys.prefix)")
+    session.run_always("python", "-c", "import sys; print('PROBE-ALWAYS', sys.prefix)")
+    with session.chdir(session.create_tmp()):
+        session.run("python", "-c", "import os; print('PROBE-CWD', os.getcwd())")
+    print("PROBE-SESSION", session.name, session.posargs, session.interactive, session.bin)
+    print("PROBE-TYPE", type(session).__name__, isinstance(session, nox.Session))
+    session.log("PROBE-LOG")
+    session.notify("check")
 
 
 @nox.session
@@ -78,10 +124,13 @@ class NoxProject:
                 stderr=subprocess.STDOUT,
             )
 
-    def nox(self, *sessions: str, options: Sequence[str] = ()) -> subprocess.CompletedProcess[str]:
-        """Run ``nox OPTIONS -s SESSIONS`` here and capture its combined output."""
+    def nox(
+        self, *sessions: str, options: Sequence[str] = (), posargs: Sequence[str] = ()
+    ) -> subprocess.CompletedProcess[str]:
+        """Run ``nox OPTIONS -s SESSIONS -- POSARGS`` here and capture its combined output."""
+        extra = ["--", *posargs] if posargs else []
         return subprocess.run(
-            [sys.executable, "-m", "nox", "--no-color", *options, "-s", *sessions],
+            [sys.executable, "-m", "nox", "--no-color", *options, "-s", *sessions, *extra],
             cwd=self.root,
             env=dict(self.env),
             stdin=subprocess.DEVNULL,
@@ -127,8 +176,24 @@ def make_nox_project(base: Path, wheelhouse: Path) -> NoxProject:
     return NoxProject(root, env)
 
 
+def ivpm_reads(output: str) -> list[str]:
+    """The attributes of nox's objects that ivpm.nox used in one nox run (see NOXFILE)."""
+    lines = [line for line in output.splitlines() if line.startswith("IVPM-READS ")]
+    assert len(lines) == 1, output
+    reads = ast.literal_eval(lines[0].removeprefix("IVPM-READS "))
+    assert isinstance(reads, list)
+    return reads
+
+
+def assert_public_api_only(output: str) -> None:
+    """ivpm.nox read no private attribute of a nox object in that run, and set none at all."""
+    reads = ivpm_reads(output)
+    assert [name for name in reads if name.startswith(("_", "set "))] == [], reads
+
+
 def check_session_output(project: NoxProject, output: str) -> None:
     """The session ran in packages/python and imported the editable package from packages/."""
+    assert_public_api_only(output)
     venv = project.venv.resolve()
     assert f"PY {venv / 'bin' / 'python'}" in output, output
     assert f"SRC {project.root.resolve() / 'packages' / 'srcpkg' / 'srcpkg'}" in output, output
@@ -197,6 +262,29 @@ def test_plain_session_keeps_its_own_nox_venv(
 
 
 @pytest.mark.installer
+def test_ivpm_session_wraps_the_nox_session_through_its_public_api(
+    cold: tuple[NoxProject, subprocess.CompletedProcess[str]],
+) -> None:
+    project, first = cold
+    assert first.returncode == 0, first.stdout
+    result = project.nox("probe", posargs=["one", "two"])
+    out = result.stdout
+    assert result.returncode == 0, out
+    venv = project.venv.resolve()
+    assert f"PROBE-RUN {venv / 'bin' / 'python'} set through the IvpmSession" in out, out
+    assert f"PROBE-INSTALL {venv}" in out and f"PROBE-ALWAYS {venv}" in out, out
+    assert f"PROBE-CWD {project.root.resolve() / '.nox' / 'probe' / 'tmp'}" in out, out
+    assert f"PROBE-SESSION probe ['one', 'two'] False {venv / 'bin'}" in out, out
+    assert "PROBE-TYPE IvpmSession False" in out, out  # a wrapper, not a nox.Session subclass
+    assert "nox > PROBE-LOG" in out, out
+    assert "Session check was successful" in out and f"CHECK {venv}" in out, out
+    assert_public_api_only(out)
+    reads = ivpm_reads(out)
+    for name in ("env", "posargs", "run", "run_install", "run_always", "chdir", "notify"):
+        assert name in reads, reads  # the IvpmSession passed these on to the nox session
+
+
+@pytest.mark.installer
 def test_two_nox_runs_in_parallel_leave_a_consistent_env(tmp_path: Path, wheelhouse: Path) -> None:
     project = make_nox_project(tmp_path, wheelhouse)
     logs = [tmp_path / "nox-a.log", tmp_path / "nox-b.log"]
@@ -227,6 +315,7 @@ def test_missing_project_is_a_clear_session_error(tmp_path: Path, wheelhouse: Pa
     assert result.returncode != 0
     assert "no ivpm.yaml in" in result.stdout
     assert "Traceback" not in result.stdout
+    assert_public_api_only(result.stdout)
 
 
 def test_install_rejects_pip_options_it_cannot_honour(tmp_path: Path, wheelhouse: Path) -> None:
@@ -235,6 +324,7 @@ def test_install_rejects_pip_options_it_cannot_honour(tmp_path: Path, wheelhouse
     assert result.returncode != 0
     assert "install() takes requirements and -e FOLDER, not '-r'" in result.stdout
     assert "Traceback" not in result.stdout
+    assert_public_api_only(result.stdout)
     assert not (project.root / "packages").exists()
 
 
@@ -263,6 +353,7 @@ def test_session_forced_into_a_nox_virtualenv_stops_with_an_error(
     assert result.returncode != 0
     assert "has a nox virtualenv (virtualenv)" in result.stdout, result.stdout
     assert "Traceback" not in result.stdout
+    assert_public_api_only(result.stdout)
     assert not (project.root / "packages").exists()
 
 

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ivpm.project.loader import find_project_file, infer_src, load_project
+from ivpm.errors import ConfigError
+from ivpm.layout import find_project_file
+from ivpm.project.depkeys import infer_src
+from ivpm.project.loader import load_project
 from ivpm.project.model import Project, Source
 from ivpm.project.yamlnodes import Map, Scalar, Seq, parse_yaml
 
@@ -68,6 +71,20 @@ def test_numbers_are_kept_as_written(load_text: Load) -> None:
     assert pinned.commit == "01234567"
     assert other.branch == "2024-01-01"
     assert other.depth == 16
+
+
+def test_commit_may_be_a_sha256_id(load_text: Load) -> None:
+    full = "0123456789abcdef" * 4  # 64 digits: a SHA-256 repository
+    project = load_text(
+        "package:\n  name: p\n  dep-sets:\n    - name: a\n      deps:\n"
+        f"        - {{name: x, url: x.git, commit: {full}}}\n"
+    )
+    assert project.dep_sets["a"].deps[0].commit == full
+    with pytest.raises(ConfigError, match="'commit' must be 4 to 64 hexadecimal digits"):
+        load_text(
+            "package:\n  name: p\n  dep-sets:\n    - name: a\n      deps:\n"
+            f"        - {{name: x, url: x.git, commit: {full}0}}\n"
+        )
 
 
 def test_empty_version_means_any(load_text: Load) -> None:

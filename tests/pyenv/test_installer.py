@@ -11,7 +11,9 @@ import pytest
 
 from ivpm.errors import SessionFailure, UsageError
 from ivpm.layout import venv_python
+from ivpm.pyenv import choice as choice_module
 from ivpm.pyenv import installer as installer_module
+from ivpm.pyenv.choice import InstallerChoice, decide_installer
 from ivpm.pyenv.distributions import site_packages_dirs
 from ivpm.pyenv.index import IndexSettings
 from ivpm.pyenv.installer import (
@@ -243,19 +245,33 @@ def test_nothing_to_install_starts_no_process(
     inst.uninstall([])
 
 
-def test_make_installer_choices(
-    tmp_path: Path, uv_bin: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    assert isinstance(make_installer("pip", tmp_path), PipInstaller)
-    chosen = make_installer("uv", tmp_path, env={"IVPM_UV": uv_bin})
+def test_make_installer_follows_the_choice(tmp_path: Path, uv_bin: str) -> None:
+    assert isinstance(
+        make_installer(InstallerChoice("pip", None, "virtualenv"), tmp_path), PipInstaller
+    )
+    chosen = make_installer(InstallerChoice("uv", uv_bin, "uv"), tmp_path)
     assert isinstance(chosen, UvInstaller) and chosen.uv_bin == uv_bin
-    assert isinstance(make_installer("auto", tmp_path, env={"IVPM_UV": uv_bin}), UvInstaller)
 
-    monkeypatch.setattr(installer_module, "find_uv", lambda env=None: None)
-    assert isinstance(make_installer("auto", tmp_path), PipInstaller)
-    with pytest.raises(UsageError) as caught:
-        make_installer("uv", tmp_path)
-    assert caught.value.hint is not None and "ivpm[uv]" in caught.value.hint
+
+def test_the_installer_is_decided_once_from_request_and_environment(
+    uv_bin: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert decide_installer("pip") == InstallerChoice("pip", None, "virtualenv")
+    assert decide_installer("uv", environ={"IVPM_UV": uv_bin}) == InstallerChoice(
+        "uv", uv_bin, "uv"
+    )
+    assert decide_installer(None, environ={"IVPM_UV": uv_bin}).kind == "uv"
+    assert decide_installer("pip", "uv", environ={"IVPM_UV": uv_bin}) == InstallerChoice(
+        "pip", uv_bin, "uv"
+    )
+
+    monkeypatch.setattr(choice_module, "find_uv", lambda env=None: None)
+    assert decide_installer("auto") == InstallerChoice("pip", None, "virtualenv")
+    for request, backend, flag in (("uv", None, "--py-uv"), ("pip", "uv", "--venv-backend uv")):
+        with pytest.raises(UsageError) as caught:
+            decide_installer(request, backend)
+        assert f"{flag} was given but uv was not found" in caught.value.message
+        assert caught.value.hint is not None and "ivpm[uv]" in caught.value.hint
 
 
 def _simple_index(root: Path, wheels: list[Path]) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ivpm.errors import SessionFailure, UsageError
+from ivpm.errors import SessionFailure
 from ivpm.pyenv.distributions import installed_distributions
 from ivpm.pyenv.venv import (
     MARKER_NAME,
@@ -158,12 +158,6 @@ def test_failing_interpreter_raises_session_failure_with_its_output(
     assert "boom: this interpreter is broken" in caught.value.details
     assert caught.value.exit_code == 1
     assert not (tmp_path / "venv" / MARKER_NAME).exists()
-
-
-def test_uv_backend_without_uv_is_a_usage_error(tmp_path: Path, base_python: str) -> None:
-    with pytest.raises(UsageError) as caught:
-        create_venv(tmp_path / "venv", backend="uv", python=base_python, uv=None)
-    assert caught.value.hint is not None and "ivpm[uv]" in caught.value.hint
 
 
 def test_refuses_to_rebuild_the_environment_ivpm_runs_from(

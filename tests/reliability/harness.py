@@ -1,11 +1,17 @@
 """Stopping a real ``ivpm`` process at a chosen step, and checking what it leaves behind.
 
-A process is stopped either by ivpm's test-only pause point (``IVPM_TEST_PAUSE_AT``, see
-``ivpm/testhooks.py``) or by a wrapper (a ``git`` script first on ``PATH``, a ``setup.py``
-run by the installer) that does its real work and then blocks the same way: it writes the name
-of the point to the FIFO ``ready`` and blocks reading the FIFO ``hold``. The test waits on
-``ready`` and on the process's stderr at once, so it never sleeps and never hangs when ivpm
-exits before reaching the point.
+ivpm has no test hooks of its own. A process is stopped either by the test plugin
+:mod:`tests.reliability.pause_plugin`, which :func:`start_ivpm` loads into every ivpm it starts
+through ``IVPM_PLUGINS`` (``IVPM_TEST_PAUSE_AT`` names the point: ``venv``, ``setup-deps``,
+``install``), or by a wrapper (a ``git`` script first on ``PATH``, a ``setup.py`` run by the
+installer) that does its real work and then blocks the same way: it writes the name of the
+point to the FIFO ``ready`` and blocks reading the FIFO ``hold``. The test waits on ``ready``
+and on the process's stderr at once, so it never sleeps and never hangs when ivpm exits
+before reaching the point.
+
+Every ivpm starts with SIGINT at its default disposition (see
+:func:`tests.helpers.cli.default_signals`), so interrupting it works even when the tests run
+in a background job, which has SIGINT ignored.
 """
 
 from __future__ import annotations
@@ -21,7 +27,11 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.helpers.cli import ivpm_executable
+from tests.helpers.cli import default_signals, ivpm_executable
+
+#: The plugin that places the pause points, and the folder it is imported from.
+PAUSE_PLUGIN = "tests.reliability.pause_plugin"
+REPO_ROOT = str(Path(__file__).resolve().parents[2])
 
 #: The longest a test waits for ivpm to reach a pause point (a bound, never a synchronisation).
 PAUSE_DEADLINE = 300.0
@@ -111,14 +121,21 @@ def kill_leftovers() -> None:
 def start_ivpm(
     args: list[str], *, cwd: Path, env: dict[str, str], pause_dir: Path, point: str | None = None
 ) -> Running:
-    """Start ``ivpm ARGS`` in its own process group; with ``point``, pause there."""
+    """Start ``ivpm ARGS`` in its own process group, with the pause plugin loaded.
+
+    With ``point``, ivpm pauses there (see :mod:`tests.reliability.pause_plugin`).
+    """
     full = dict(os.environ)
     full.pop("DEBUG", None)
     full.update(env)
     full["NO_COLOR"] = "1"
     full["IVPM_TEST_PAUSE_DIR"] = str(pause_dir)
+    full["IVPM_PLUGINS"] = ",".join(filter(None, (full.get("IVPM_PLUGINS"), PAUSE_PLUGIN)))
+    full["PYTHONPATH"] = os.pathsep.join(filter(None, (full.get("PYTHONPATH"), REPO_ROOT)))
     if point is not None:
         full["IVPM_TEST_PAUSE_AT"] = point
+    else:
+        full.pop("IVPM_TEST_PAUSE_AT", None)
     proc = subprocess.Popen(
         [ivpm_executable(), *args],
         cwd=cwd,
@@ -127,6 +144,7 @@ def start_ivpm(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        preexec_fn=default_signals,  # noqa: PLW1509 (the tests start no threads)
     )
     running = Running(proc, pause_dir)
     STARTED.append(running)

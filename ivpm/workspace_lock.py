@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import sys
 from pathlib import Path
 from types import TracebackType
 
+from ivpm import layout
 from ivpm.errors import LockTimeout, UsageError
 from ivpm.fsutil import write_text_atomic
 
 log = logging.getLogger("ivpm")
-
-LOCK_NAME = ".ivpm.lock"
-OWNER_NAME = ".ivpm.lock.owner"
 
 
 def lock_timeout_from_env() -> float:
@@ -27,8 +26,8 @@ def lock_timeout_from_env() -> float:
         value = float(raw)
     except ValueError:
         raise UsageError(f"IVPM_LOCK_TIMEOUT must be a number of seconds, not '{raw}'") from None
-    if value < 0:
-        raise UsageError(f"IVPM_LOCK_TIMEOUT must not be negative, not '{raw}'")
+    if math.isnan(value) or value < 0:
+        raise UsageError(f"IVPM_LOCK_TIMEOUT must be 0 or more seconds, not '{raw}'")
     return value
 
 
@@ -72,7 +71,7 @@ class WorkspaceLock:
                 f"cannot create {self.packages_dir}: {exc.strerror}",
                 hint="check the permissions of the project directory",
             ) from None
-        path = self.packages_dir / LOCK_NAME
+        path = layout.workspace_lock(self.packages_dir)
         try:
             lock = FileLock(str(path), preserve_lock_file=True)
         except TypeError:  # filelock releases before 3.20 never delete the file anyway
@@ -100,7 +99,7 @@ class WorkspaceLock:
             program = "ivpm"
         owner = f"{program} (pid {os.getpid()}): {' '.join([program, *sys.argv[1:]])}\n"
         with contextlib.suppress(OSError):
-            write_text_atomic(self.packages_dir / OWNER_NAME, owner)
+            write_text_atomic(layout.workspace_lock_owner(self.packages_dir), owner)
 
     def release(self) -> None:
         """Let the next waiting process in."""
@@ -111,6 +110,7 @@ class WorkspaceLock:
 
     def _owner(self) -> str:
         try:
-            return (self.packages_dir / OWNER_NAME).read_text(encoding="utf-8").strip()
+            owner = layout.workspace_lock_owner(self.packages_dir)
+            return owner.read_text(encoding="utf-8").strip()
         except OSError:
             return "another ivpm process"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ivpm.checkout import CheckoutState
+from ivpm.fetch.checkout import CheckoutState
 
 #: Problem kinds, and what to run about each.
 FIXES = {
@@ -107,3 +108,18 @@ def summary(rows: Sequence[DepStatus]) -> tuple[str, str]:
     message = f"{count} {'dependency has' if count == 1 else 'dependencies have'} problems: {names}"
     fixes = [FIXES[kind].format(subject=problem.subject) for kind, problem in first.items()]
     return message, "\n  hint: ".join(fixes)
+
+
+def render_json(
+    project: str, dep_set: str, venv: str, venv_exists: bool, rows: Sequence[DepStatus]
+) -> str:
+    """The ``status --json`` report."""
+    report = {
+        "project": project,
+        "dep_set": dep_set,
+        "venv": venv,
+        "venv_exists": venv_exists,
+        "deps": [row.as_json() for row in rows],
+        "problems": sum(len(row.problems) for row in rows),
+    }
+    return json.dumps(report, indent=2)

@@ -1,8 +1,7 @@
-"""Each dependency's status and problems: the work behind ``ivpm status``."""
+"""Each dependency's status and its problems, read from packages/ without changing it."""
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -10,73 +9,38 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
-from ivpm.checkout import checkout_state
-from ivpm.errors import SessionFailure
+from ivpm.fetch.checkout import checkout_state
 from ivpm.layout import venv_python
 from ivpm.project.model import Dep, Resolution, ResolvedDep
 from ivpm.pyenv.distributions import editable_distributions, installed_distributions
 from ivpm.pyenv.health import failed_imports, has_built_extension, import_names
 from ivpm.pyenv.native import native_build_kind
-from ivpm.pyenv.state import diff_states, load_state
-from ivpm.session import Session
-from ivpm.sessions.environment import wanted_state_of
-from ivpm.status_report import DepStatus, Problem, render_table, summary
+from ivpm.pyenv.state import EnvState, diff_states, load_state
+from ivpm.status.report import DepStatus, Problem
 
 
-def run_status(s: Session) -> None:
-    """Do the work of the ``status`` session (see :mod:`ivpm.sessions.status`)."""
-    resolution, missing = resolve_offline(s)
-    rows = collect_rows(s, resolution, missing)
-    if s.options.json:
-        report = {
-            "project": s.project.name,
-            "dep_set": resolution.dep_set,
-            "venv": _shown(s.venv_dir, s.project_dir),
-            "venv_exists": _venv_python(s).exists(),
-            "deps": [row.as_json() for row in rows],
-            "problems": sum(len(row.problems) for row in rows),
-        }
-        print(json.dumps(report, indent=2))
-    else:
-        where = _shown(s.venv_dir, s.project_dir)
-        absent = "" if _venv_python(s).exists() else " (missing)"
-        print(f"{s.project.name}: dep-set '{resolution.dep_set}', environment {where}{absent}")
-        print(render_table(rows))
-    if any(row.problems for row in rows):
-        message, hint = summary(rows)
-        raise SessionFailure(message, hint=hint)
+def collect_rows(
+    resolution: Resolution,
+    missing: set[str],
+    *,
+    project_dir: Path,
+    venv_dir: Path,
+    wanted: EnvState,
+) -> list[DepStatus]:
+    """One :class:`DepStatus` per dependency (and per package the dep-set no longer has).
 
-
-def resolve_offline(s: Session) -> tuple[Resolution, set[str]]:
-    """Resolve the selected dep-set from what is already under packages/, fetching nothing.
-
-    Returns the resolution and the names of source deps that have not been fetched (their
-    own ivpm.yaml, and so their deps, are unknown).
+    ``missing`` names the source deps not fetched yet; ``wanted`` is what the environment at
+    ``venv_dir`` should hold, compared with its state record to find what is stale.
     """
-    from ivpm.project.depsets import select_dep_set
-    from ivpm.project.resolve import resolve
-
-    missing: set[str] = set()
-
-    def existing(deps: Sequence[Dep]) -> Mapping[str, Path]:
-        paths = {dep.name: s.packages_dir / dep.name for dep in deps}
-        missing.update(name for name, path in paths.items() if not path.is_dir())
-        return paths
-
-    return resolve(s.project, select_dep_set(s.project, s.options.dep_set), existing), missing
-
-
-def collect_rows(s: Session, resolution: Resolution, missing: set[str]) -> list[DepStatus]:
-    """One :class:`DepStatus` per dependency (and per package the dep-set no longer has)."""
-    venv = s.venv_dir
+    venv = venv_dir
     installed = installed_distributions(venv)
     editables = editable_distributions(venv)
-    changes = diff_states(wanted_state_of(s, resolution), load_state(venv))
+    changes = diff_states(wanted, load_state(venv))
     changed = {r.name for r in (*changes.install, *changes.reinstall)}
     rows: list[DepStatus] = []
     dists: dict[str, str] = {}  # row name -> installed distribution to import-check
     for name, resolved in resolution.deps.items():
-        row, dist = _dep_row(s, resolved, missing, installed, editables)
+        row, dist = _dep_row(project_dir, resolved, missing, installed, editables)
         if row.installed is not None and canonicalize_name(name) in changed:
             row.problems.append(Problem("stale", "ivpm.yaml changed since the last update"))
         if dist is not None and row.installed is not None:
@@ -98,12 +62,12 @@ def collect_rows(s: Session, resolution: Resolution, missing: set[str]) -> list[
                 ],
             )
         )
-    _check_imports(s, rows, dists)
+    _check_imports(venv_dir, rows, dists)
     return rows
 
 
 def _dep_row(
-    s: Session,
+    project_dir: Path,
     resolved: ResolvedDep,
     missing: set[str],
     installed: Mapping[str, str],
@@ -115,7 +79,7 @@ def _dep_row(
     if not dep.is_source:
         row.installed = installed.get(key)
         location = editables.get(key)
-        row.editable = None if location is None else _shown(location, s.project_dir)
+        row.editable = None if location is None else shown(location, project_dir)
         if row.installed is None:
             row.problems.append(Problem("not-installed", "not installed"))
         elif dep.version and not _satisfies(row.installed, dep.version):
@@ -125,7 +89,7 @@ def _dep_row(
         return row, key
     assert resolved.path is not None
     path = resolved.path
-    row.path = _shown(path, s.project_dir)
+    row.path = shown(path, project_dir)
     if dep.name in missing:
         row.problems.append(Problem("not-fetched", f"not fetched into {row.path}"))
         return row, None
@@ -137,7 +101,7 @@ def _dep_row(
     dist = by_folder.get(os.path.realpath(path))
     if dist is not None:
         row.installed = installed.get(dist)
-        row.editable = _shown(editables[dist], s.project_dir)
+        row.editable = shown(editables[dist], project_dir)
     else:
         dist = key
         row.installed = installed.get(key)
@@ -149,7 +113,7 @@ def _dep_row(
                 Problem("not-editable", f"installed, but not editable from {row.path}")
             )
         else:
-            row.editable = _shown(elsewhere, s.project_dir)
+            row.editable = shown(elsewhere, project_dir)
             row.problems.append(
                 Problem("editable-path", f"editable install points to {row.editable}")
             )
@@ -171,11 +135,11 @@ def wanted_text(dep: Dep) -> str:
     return "default branch" + extras
 
 
-def _check_imports(s: Session, rows: Sequence[DepStatus], dists: Mapping[str, str]) -> None:
-    python = _venv_python(s)
+def _check_imports(venv_dir: Path, rows: Sequence[DepStatus], dists: Mapping[str, str]) -> None:
+    python = venv_python(venv_dir)
     if not dists or not python.exists():
         return
-    modules = {name: import_names(s.venv_dir, dist) for name, dist in dists.items()}
+    modules = {name: import_names(venv_dir, dist) for name, dist in dists.items()}
     failed = failed_imports(python, sorted({m for names in modules.values() for m in names}))
     for row in rows:
         for module in modules.get(row.name, ()):
@@ -191,11 +155,7 @@ def _satisfies(version: str, spec: str) -> bool:
         return True
 
 
-def _venv_python(s: Session) -> Path:
-    return venv_python(s.venv_dir)
-
-
-def _shown(path: Path, root: Path) -> str:
+def shown(path: Path, root: Path) -> str:
     for base in (root, Path(os.path.realpath(root))):
         try:
             return str(path.relative_to(base))

@@ -1,0 +1,249 @@
+"""The install engine: wanted state -> changes -> ordered batches -> apply -> record.
+
+:func:`wanted_state` turns a resolution into the requirements ``packages/python`` should hold;
+:func:`~ivpm.pyenv.state.diff_states` compares them with the state record; :class:`InstallEngine`
+applies the changes of one phase (the setup-deps, then everything else) in batches that follow
+the dependency levels, and advances the record after each batch that succeeds, so a failed or
+interrupted update is retried by the next one. :func:`install_batch` is the one place that
+turns a batch of requirements into an installer call; ``ivpm build`` and ``ivpm.nox`` use it too.
+
+Nothing here reads options or prints: the sessions decide, the engine does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ivpm.errors import SessionFailure
+from ivpm.project.names import canonical_name
+from ivpm.pyenv import state as records
+from ivpm.pyenv.state import Changes, EnvState, Requirement, build_digest
+
+if TYPE_CHECKING:
+    from ivpm.lockfile import LockData
+    from ivpm.project.model import Resolution, ResolvedDep
+    from ivpm.pyenv.index import IndexSettings
+    from ivpm.pyenv.installer import Installer
+
+Batch = Sequence[Requirement]
+
+
+def requirement_of(resolved: ResolvedDep, *, setup: bool) -> Requirement:
+    """What installing one resolved dep means: a PyPI line, or an editable source folder."""
+    dep = resolved.dep
+    extras = tuple(dep.extras)
+    if dep.is_source:
+        assert resolved.path is not None
+        path = resolved.path.absolute()
+        return Requirement(
+            name=canonical_name(dep.name),
+            line=str(path),
+            editable=True,
+            extras=extras,
+            digest=build_digest(path),
+            setup=setup,
+        )
+    extra_text = f"[{','.join(extras)}]" if extras else ""
+    return Requirement(
+        name=canonical_name(dep.name),
+        line=f"{dep.name}{extra_text}{dep.version or ''}",
+        extras=extras,
+        setup=setup,
+    )
+
+
+def wanted_state(
+    resolution: Resolution, *, index: IndexSettings, lock: LockData | None = None
+) -> EnvState:
+    """What the environment should hold for ``resolution``: setup-deps (with the source
+    packages' build requirements) first, then every Python dep in dependency order."""
+    from ivpm.pyenv.buildreqs import build_requirements
+
+    requirements: dict[str, Requirement] = {}
+    for name in resolution.setup_deps:
+        requirement = requirement_of(resolution.deps[name], setup=True)
+        requirements[requirement.name] = requirement
+    declared = {canonical_name(name) for name in resolution.deps}
+    for build_name, line in build_requirements(resolution):
+        requirement = Requirement(name=build_name, line=line, setup=True)
+        if requirement.name not in declared and requirement.name not in requirements:
+            requirements[requirement.name] = requirement
+    for level in resolution.levels:
+        for name in level:
+            resolved = resolution.deps[name]
+            if resolved.is_python:
+                requirement = requirement_of(resolved, setup=False)
+                requirements.setdefault(requirement.name, requirement)
+    settings: dict[str, Any] = {"index": index.as_record()}
+    if lock is not None:
+        settings["lock"] = hashlib.sha256(repr(lock).encode()).hexdigest()[:16]
+    return EnvState(settings=settings, requirements=requirements)
+
+
+def phase_of(changes: Changes, *, setup: bool) -> Changes:
+    """The part of ``changes`` one phase applies: the setup-deps (``setup``), or everything
+    else plus the removals."""
+    return Changes(
+        install=tuple(r for r in changes.install if r.setup == setup),
+        reinstall=tuple(r for r in changes.reinstall if r.setup == setup),
+        remove=() if setup else changes.remove,
+    )
+
+
+def ordered_batches(
+    changes: Changes, wanted: EnvState, resolution: Resolution, *, setup: bool
+) -> list[list[Requirement]]:
+    """The installer calls of one phase, in order.
+
+    Setup-deps keep their declared order, consecutive PyPI ones sharing a call; the rest go
+    level by level, each level's PyPI requirements in one call and its source packages in the
+    next.
+    """
+    todo = {r.name for r in (*changes.install, *changes.reinstall)}
+    if setup:
+        return _runs([r for r in wanted.requirements.values() if r.setup and r.name in todo])
+    batches: list[list[Requirement]] = []
+    for level in resolution.levels:
+        names = [canonical_name(name) for name in level]
+        in_level = [wanted.requirements[n] for n in names if n in todo and n in wanted.requirements]
+        pypi = [r for r in in_level if not r.editable]
+        editable = [r for r in in_level if r.editable]
+        batches.extend(batch for batch in (pypi, editable) if batch)
+    return batches
+
+
+def _runs(requirements: Sequence[Requirement]) -> list[list[Requirement]]:
+    """Consecutive requirements of the same kind (PyPI or editable) share one batch."""
+    batches: list[list[Requirement]] = []
+    for requirement in requirements:
+        if batches and batches[-1][0].editable == requirement.editable:
+            batches[-1].append(requirement)
+        else:
+            batches.append([requirement])
+    return batches
+
+
+def install_batch(
+    installer: Installer,
+    batch: Batch,
+    *,
+    index: IndexSettings,
+    reinstall: Iterable[str] = (),
+    constraints: Sequence[str] = (),
+) -> None:
+    """One installer call for ``batch``: PyPI lines as given, source folders editable and
+    built without isolation (so they see the setup-deps); names in ``reinstall`` are
+    reinstalled even when satisfied."""
+    again = set(reinstall)
+    installer.install(
+        [r.line for r in batch if not r.editable],
+        editable=[editable_target(r) for r in batch if r.editable],
+        index=index,
+        no_build_isolation=any(r.editable for r in batch),
+        reinstall=[r.line if r.editable else r.name for r in batch if r.name in again],
+        constraints=constraints,
+    )
+
+
+def editable_target(requirement: Requirement) -> str:
+    """The ``-e`` argument of an editable requirement: its folder, with extras."""
+    if requirement.extras:
+        return f"{requirement.line}[{','.join(requirement.extras)}]"
+    return requirement.line
+
+
+def describe_batch(batch: Batch, reinstall: Iterable[str] = ()) -> str:
+    """``pkg>=1 -e srcpkg`` for the log; reinstalls are marked ``(reinstall)``."""
+    again = set(reinstall)
+    labels = []
+    for requirement in batch:
+        label = f"-e {Path(requirement.line).name}" if requirement.editable else requirement.line
+        labels.append(label + (" (reinstall)" if requirement.name in again else ""))
+    return " ".join(labels)
+
+
+class InstallEngine:
+    """Brings one environment from its recorded state to the wanted one, phase by phase.
+
+    ``recorded`` is the state record as read at the start of the run; the engine keeps it
+    current as batches succeed. ``installed_editable`` collects the source packages
+    (re)installed. What to change comes from ``diff_states(wanted, recorded)``, computed by
+    the caller once per run.
+    """
+
+    def __init__(
+        self,
+        *,
+        venv_dir: Path,
+        installer: Installer,
+        resolution: Resolution,
+        wanted: EnvState,
+        recorded: EnvState,
+        index: IndexSettings,
+        constraints: Sequence[str] = (),
+        backend: str = "",
+        log: logging.Logger | None = None,
+    ) -> None:
+        self.venv_dir = venv_dir
+        self.installer = installer
+        self.resolution = resolution
+        self.wanted = wanted
+        self.recorded = recorded
+        self.index = index
+        self.constraints = tuple(constraints)
+        self.backend = backend
+        self.log = log or logging.getLogger("ivpm")
+        self.installed_editable: set[str] = set()
+
+    def apply(self, changes: Changes, *, setup: bool) -> None:
+        """Uninstall what was dropped, then install the phase's batches; record each success.
+
+        An installer failure is raised as :class:`SessionFailure`, with notes pointing at the
+        ivpm.yaml entries a version conflict involves; the record keeps what succeeded.
+        """
+        if changes.remove:
+            self._remove(changes.remove)
+        reinstall = {r.name for r in changes.reinstall}
+        for batch in ordered_batches(changes, self.wanted, self.resolution, setup=setup):
+            self.log.info("installing %s", describe_batch(batch, reinstall))
+            try:
+                install_batch(
+                    self.installer,
+                    batch,
+                    index=self.index,
+                    reinstall=reinstall,
+                    constraints=self.constraints,
+                )
+            except SessionFailure as failure:
+                from ivpm.pyenv.conflicts import with_requested_here
+
+                deps = [resolved.dep for resolved in self.resolution.deps.values()]
+                raise with_requested_here(failure, deps) from None
+            self._record(self.recorded.with_installed(batch))
+            self.installed_editable.update(r.name for r in batch if r.editable)
+        if not setup:
+            self._record(replace(self.recorded, settings=self.wanted.settings))
+
+    def _remove(self, names: Sequence[str]) -> None:
+        from ivpm.pyenv.distributions import removable_distributions, still_required
+
+        dists = removable_distributions(
+            self.venv_dir, [self.recorded.requirements[n] for n in names]
+        )
+        needed = still_required(self.venv_dir, dists)
+        for name, owner in needed.items():
+            self.log.info("keeping %s: no longer listed, but %s requires it", name, owner)
+        dists = [name for name in dists if name not in needed]
+        if dists:
+            self.log.info("uninstalling %s", ", ".join(dists))
+            self.installer.uninstall(dists)
+        self._record(self.recorded.without(names))
+
+    def _record(self, state: EnvState) -> None:
+        self.recorded = replace(state, installer=self.installer.kind, backend=self.backend)
+        records.save_state(self.venv_dir, self.recorded)

@@ -1,0 +1,2 @@
+"""What ``ivpm status`` reports: ``collect`` reads each dependency's state and problems from
+packages/ (changing nothing), ``report`` renders them as a table or JSON."""
