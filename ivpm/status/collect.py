@@ -156,6 +156,7 @@ def _satisfies(version: str, spec: str) -> bool:
 
 
 def shown(path: Path, root: Path) -> str:
+    """``path`` relative to the project ``root`` when it is inside it, else as it is."""
     for base in (root, Path(os.path.realpath(root))):
         try:
             return str(path.relative_to(base))
