@@ -53,9 +53,9 @@ def build_parser(
     )
     exclusive: dict[str, argparse._MutuallyExclusiveGroup] = {}
     for option in registry.options() if options is None else options:
-        group = groups.get(option.group) or groups.setdefault(
-            option.group, parser.add_argument_group(option.group)
-        )
+        group = groups.get(option.group)
+        if group is None:
+            group = groups[option.group] = parser.add_argument_group(option.group)
         if option.exclusive is None:
             option.add_to(group)
         else:

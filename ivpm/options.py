@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from ivpm.pyenv.choice import BACKENDS
+
 T = TypeVar("T")
 
 GROUP_PROJECT = "project"
@@ -65,10 +67,8 @@ class Option(Generic[T]):
                 kwargs["type"] = self.convert
         if self.action == "store_const":
             kwargs["const"] = self.const
-        if self.action == "append":
-            kwargs["default"] = []
-        elif self.action not in ("store_true",):
-            kwargs["default"] = None if self.action == "store_const" else self.default
+        # argparse appends to the default it is given, so an appended option starts from a list.
+        kwargs["default"] = [] if self.action == "append" else self.default
         group.add_argument(*self.flags, **kwargs)
 
 
@@ -134,11 +134,6 @@ class OptionValues:
             return tuple(raw)  # type: ignore[return-value]
         return raw  # type: ignore[no-any-return]
 
-    def given(self, option: Option[Any]) -> bool:
-        """True when ``option`` was on the command line."""
-        raw = self.values.get(option.key)
-        return raw not in (None, False, [], ())
-
 
 @dataclass(frozen=True)
 class Options:
@@ -173,30 +168,28 @@ LOCK_FILE = path(
     metavar="FILE",
     group=GROUP_PROJECT,
 )
-PY_UV: Option[str | None] = Option(
-    ("--py-uv",),
-    "install with uv",
-    None,
-    action="store_const",
-    const="uv",
-    dest="installer",
-    group=GROUP_PYTHON,
-    exclusive="installer",
-)
-PY_PIP: Option[str | None] = Option(
-    ("--py-pip",),
-    "install with pip",
-    None,
-    action="store_const",
-    const="pip",
-    dest="installer",
-    group=GROUP_PYTHON,
-    exclusive="installer",
-)
+
+
+def _installer_flag(kind: str) -> Option[str | None]:
+    """``--py-<kind>``: one of the alternatives that store the installer asked for."""
+    return Option(
+        (f"--py-{kind}",),
+        f"install with {kind}",
+        None,
+        action="store_const",
+        const=kind,
+        dest="installer",
+        group=GROUP_PYTHON,
+        exclusive="installer",
+    )
+
+
+PY_UV = _installer_flag("uv")
+PY_PIP = _installer_flag("pip")
 VENV_BACKEND = value(
     "--venv-backend",
     help="how packages/python is created",
-    choices=("uv", "virtualenv", "venv"),
+    choices=BACKENDS,
     group=GROUP_PYTHON,
 )
 PYTHON = value(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, overload
 
@@ -123,19 +123,11 @@ class Registry:
 
     def options(self) -> list[Option[Any]]:
         """Every option some registered session takes, each once, in registration order."""
-        seen: dict[int, Option[Any]] = {}
-        for spec in self._sessions.values():
-            for option in spec.options:
-                seen.setdefault(id(option), option)
-        return list(seen.values())
+        return _options_of(self._sessions.values())
 
     def options_of(self, name: str) -> list[Option[Any]]:
         """The options session ``name`` and its prerequisites take, each once."""
-        seen: dict[int, Option[Any]] = {}
-        for spec in self.plan([name]):
-            for option in spec.options:
-                seen.setdefault(id(option), option)
-        return list(seen.values())
+        return _options_of(self.plan([name]))
 
     def __iter__(self) -> Iterator[SessionSpec]:
         return iter(self._sessions.values())
@@ -182,3 +174,12 @@ class Registry:
         for name in selected:
             visit(name, ())
         return ordered
+
+
+def _options_of(specs: Iterable[SessionSpec]) -> list[Option[Any]]:
+    """The options ``specs`` take, each option object once, in the order first listed."""
+    seen: dict[int, Option[Any]] = {}
+    for spec in specs:
+        for option in spec.options:
+            seen.setdefault(id(option), option)
+    return list(seen.values())
