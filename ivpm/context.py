@@ -74,6 +74,15 @@ class RunContext:
         """The value of a declared option for this run."""
         return self.options.values.get(option)
 
+    def packages_dir(self) -> Path | None:
+        """The project's ``packages/`` (``deps-dir``) once its ivpm.yaml is loaded, else the
+        default folder; None without a project."""
+        if self.project_dir is None:
+            return None
+        loaded = self.state.project
+        deps_dir = loaded.deps_dir if loaded is not None else layout.PACKAGES_DIR_NAME
+        return layout.packages_dir(self.project_dir, deps_dir)
+
     def switch_project(self, project_dir: Path) -> None:
         """Make ``project_dir`` the project of the sessions that run from now on."""
         self.project_dir = project_dir
@@ -82,12 +91,24 @@ class RunContext:
     def preflight(self) -> None:
         """Load and check every input (ivpm.yaml, ``-d``, ``--lock-file``) before any write."""
         project = self.project
-        dep_set = self.option(opt.DEP_SET)
-        if dep_set is not None:
-            from ivpm.project.depsets import select_dep_set
+        requested = self.dep_sets_requested
+        if requested:
+            from ivpm.project.depsets import select_dep_sets
 
-            select_dep_set(project, dep_set)
+            select_dep_sets(project, requested)
         self.lock_data  # noqa: B018
+
+    @property
+    def defines(self) -> tuple[str, ...]:
+        """The ``-D NAME=VALUE`` words given."""
+        given: tuple[str, ...] = self.option(opt.DEFINE)
+        return given
+
+    @property
+    def dep_sets_requested(self) -> tuple[str, ...]:
+        """The dep-sets ``-d`` named (empty: the project's default)."""
+        given: tuple[str, ...] = self.option(opt.DEP_SET)
+        return opt.dep_set_names(given)
 
     @property
     def lock_data(self) -> LockData | None:
@@ -110,7 +131,10 @@ class RunContext:
                 )
             from ivpm.project.loader import load_project
 
-            self.state.project = load_project(layout.project_file(self.project_dir))
+            self.state.project = load_project(
+                layout.project_file(self.project_dir),
+                variables=opt.definitions(self.defines),
+            )
         return self.state.project
 
 
@@ -153,13 +177,13 @@ class Session:
 
     @property
     def packages_dir(self) -> Path:
-        """``<project>/packages``: where sources and the environment live."""
-        return layout.packages_dir(self.project_dir)
+        """``<project>/packages`` (or ``deps-dir``): where sources and the environment live."""
+        return layout.packages_dir(self.project_dir, self.project.deps_dir)
 
     @property
     def venv(self) -> Path:
         """``<project>/packages/python``: the project's virtual environment."""
-        return layout.venv_dir(self.project_dir)
+        return layout.venv_dir(self.project_dir, self.project.deps_dir)
 
     @property
     def lock_data(self) -> LockData | None:
@@ -186,10 +210,11 @@ class Session:
             state.resolution, state.fetched = fetch_tree(
                 self.project,
                 self.packages_dir,
-                dep_set=self.option(opt.DEP_SET),
+                dep_sets=self.context.dep_sets_requested,
                 jobs=self.option(opt.JOBS),
                 pins={name: pin.commit for name, pin in lock.git.items()} if lock else None,
                 quiet=self.quiet,
+                ssh=self.option(opt.SSH),
             )
         return state.resolution, state.fetched
 
@@ -200,13 +225,23 @@ class Session:
 
     @property
     def installer_choice(self) -> InstallerChoice:
-        """pip or uv, and the venv backend: decided once from the options and environment."""
+        """pip or uv, and the venv backend: decided once from the options, ivpm.yaml and the
+        environment (``--py-uv``/``--py-pip`` win over ``with.python.venv: uv|pip``).
+
+        With ``with.python.venv: false`` there is no installer: the session asking is skipped
+        (as by :meth:`skip`), so nothing is ever installed and no environment is made.
+        """
         state = self.state
+        python = self.project.python
+        if not python.venv:
+            from ivpm.pyenv.choice import NO_VENV
+
+            raise SessionSkipped(NO_VENV)
         if state.installer_choice is None:
             from ivpm.pyenv.choice import decide_installer
 
             state.installer_choice = decide_installer(
-                self.option(opt.PY_UV), self.option(opt.VENV_BACKEND)
+                self.option(opt.PY_UV), self.option(opt.VENV_BACKEND), configured=python.installer
             )
         return state.installer_choice
 
@@ -222,7 +257,11 @@ class Session:
 
     @property
     def index(self) -> IndexSettings:
-        """Index settings: the environment, then ivpm.yaml, then the command line."""
+        """Index settings: the environment, then ivpm.yaml, then the command line.
+
+        Pre-releases are allowed when ivpm.yaml says ``pre: true`` or ``pre-release: true``
+        (both are ``project.python.pre``) or ``--py-prerls-packages`` is given.
+        """
         state = self.state
         if state.index is None:
             from ivpm.pyenv.index import IndexSettings

@@ -13,7 +13,8 @@ A project is a directory holding :data:`PROJECT_FILE`. ivpm writes only below it
       <name>/               one source dependency each
 
 No source dependency may take the name of one of ivpm's own entries (:data:`RESERVED_NAMES`),
-nor a name starting with ``.``.
+nor a name starting with ``.``. A project may name another folder than ``packages`` with
+``deps-dir``; every path below is then inside that folder.
 """
 
 from __future__ import annotations
@@ -38,14 +39,14 @@ def project_file(project_dir: Path) -> Path:
     return project_dir / PROJECT_FILE
 
 
-def packages_dir(project_dir: Path) -> Path:
-    """``<project>/packages``: source checkouts, the environment, the lock files."""
-    return project_dir / PACKAGES_DIR_NAME
+def packages_dir(project_dir: Path, deps_dir: str = PACKAGES_DIR_NAME) -> Path:
+    """``<project>/packages`` (or ``deps-dir``): checkouts, the environment, the lock files."""
+    return project_dir / deps_dir
 
 
-def venv_dir(project_dir: Path) -> Path:
+def venv_dir(project_dir: Path, deps_dir: str = PACKAGES_DIR_NAME) -> Path:
     """``<project>/packages/python``: the project's virtual environment."""
-    return packages_dir(project_dir) / VENV_DIR_NAME
+    return packages_dir(project_dir, deps_dir) / VENV_DIR_NAME
 
 
 def venv_python(venv: Path) -> Path:
@@ -53,9 +54,9 @@ def venv_python(venv: Path) -> Path:
     return venv / "bin" / "python"
 
 
-def lock_file(project_dir: Path) -> Path:
+def lock_file(project_dir: Path, deps_dir: str = PACKAGES_DIR_NAME) -> Path:
     """``<project>/packages/package-lock.json``."""
-    return packages_dir(project_dir) / LOCK_FILE_NAME
+    return packages_dir(project_dir, deps_dir) / LOCK_FILE_NAME
 
 
 def workspace_lock(packages: Path) -> Path:

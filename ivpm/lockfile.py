@@ -1,22 +1,41 @@
-"""``packages/package-lock.json``: the resolved git commits and installed versions of a project."""
+"""``packages/package-lock.json``: the resolved git commits and installed versions of a project.
+
+:func:`read_lock` also reads the lock file of the published ivpm (PyPI ``ivpm`` 2.x, the
+``"ivpm_lock_version"`` documents), so a project moving over keeps its git commits and the
+exact Python versions that lock recorded; nothing else of that format carries over.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
+
+from packaging.version import InvalidVersion, Version
 
 from ivpm.errors import ConfigError, Location
 from ivpm.fsutil import write_json_atomic
-from ivpm.project.names import is_commit_id
+from ivpm.project.names import canonical_name, has_control_chars, is_commit_id
 
 if TYPE_CHECKING:
     from ivpm.fetch.result import FetchResult
     from ivpm.project.model import Resolution
 
 LOCK_FORMAT = 1
+#: The ``ivpm_lock_version`` values of the published ivpm's lock files that :func:`read_lock` reads.
+PUBLISHED_LOCK_VERSIONS = (1, 2, 3)
+
+log = logging.getLogger("ivpm")
+
+# A full (not abbreviated) commit id of a SHA-1 or SHA-256 repository.
+_FULL_COMMIT = re.compile(r"^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$")
+# Sources the published ivpm installs into the environment from their checkout (editable).
+_PUBLISHED_SOURCE_SRCS = frozenset({"git", "dir", "file"})
 
 
 @dataclass(frozen=True)
@@ -59,26 +78,67 @@ def write_lock(path: Path, data: LockData) -> None:
 
 
 def git_pins_of(path: Path) -> dict[str, GitPin] | None:
-    """The git section of an existing lock file; None when it is missing or unreadable."""
+    """The git section of an existing lock file of ours; None when it is missing, unreadable
+    or a published ivpm's lock file (which :func:`write_project_lock` then replaces)."""
     try:
-        return dict(read_lock(path).git)
+        raw = _load_json(path)
+        if _is_published(raw):
+            return None
+        return dict(_read_own(raw, Location(path, 1, 1)).git)
     except ConfigError:
         return None
 
 
 def read_lock(path: Path) -> LockData:
-    """Load a lock file; anything malformed is a :class:`ConfigError` naming the file."""
+    """Load a lock file; anything malformed is a :class:`ConfigError` naming the file.
+
+    A document with ``"ivpm_lock_version"`` (and not our ``"ivpm-lock-format": 1``) is the
+    published ivpm's lock file: its git commits and exact Python versions are read.
+    """
+    raw = _load_json(path)
+    where = Location(path, 1, 1)
+    if _is_published(raw):
+        return _read_published(raw, where)
+    return _read_own(raw, where)
+
+
+def _load_json(path: Path) -> Any:
+    """The parsed JSON of ``path``; unreadable, non-UTF-8 or malformed text is a ConfigError."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read lock file {path}: {exc.strerror}") from None
     try:
-        raw = json.loads(text)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        where = Location(path, data.count(b"\n", 0, exc.start) + 1, exc.start - line_start + 1)
+        raise ConfigError(
+            f"lock file is not UTF-8 text (byte 0x{data[exc.start]:02x})", where
+        ) from None
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(
             f"lock file is not valid JSON: {exc.msg}", Location(path, exc.lineno, exc.colno)
         ) from None
-    where = Location(path, 1, 1)
+    except (ValueError, RecursionError) as exc:
+        # An integer beyond the interpreter's digit limit, or nesting deeper than the parser's.
+        reason = "it is nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise ConfigError(f"lock file is not valid JSON: {reason}", Location(path, 1, 1)) from None
+
+
+def _is_published(raw: Any) -> TypeGuard[dict[str, Any]]:
+    """True for a published ivpm's lock document (``ivpm_lock_version``, not ours)."""
+    return (
+        isinstance(raw, dict)
+        and "ivpm_lock_version" in raw
+        and raw.get("ivpm-lock-format") != LOCK_FORMAT
+    )
+
+
+def _read_own(raw: Any, where: Location) -> LockData:
+    """Our format (``"ivpm-lock-format": 1``) from its parsed JSON."""
     if not isinstance(raw, dict) or raw.get("ivpm-lock-format") != LOCK_FORMAT:
         raise ConfigError(
             f'not an ivpm lock file (expected "ivpm-lock-format": {LOCK_FORMAT})', where
@@ -115,6 +175,238 @@ def _mapping(raw: dict[str, Any], key: str, where: Location) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ConfigError(f'lock file key "{key}" must be an object', where)
     return value
+
+
+# The published ivpm's lock file ----------------------------------------------------------------
+#
+# ``{"ivpm_lock_version": 1|2|3, "packages": {KEY: ENTRY}, "python_packages": {DIST: VERSION},
+# "dep_sets": [...], "sha256": ...}``. KEY is the package name (v1) or its scope path (v2, v3:
+# ``owner/deps-dir/name`` inside a nested scope, the bare name at the root), with the name in
+# ENTRY's ``name`` and the scope in ``scope``. ENTRY's ``src`` names its source: ``git`` entries
+# carry ``url``, ``commit_requested`` (as written in ivpm.yaml) and ``commit_resolved`` (what was
+# checked out); ``pypi`` entries carry ``version_requested`` (ivpm.yaml's version or specifier)
+# and ``version_resolved`` (set only when a version was actually resolved). ``python_packages``
+# is ``pip list`` of the environment when the lock was written, editable installs included.
+
+
+def _read_published(raw: dict[str, Any], where: Location) -> LockData:
+    """Git pins and exact Python versions of a published ivpm's lock document."""
+    version = raw["ivpm_lock_version"]
+    if (
+        not isinstance(version, int)
+        or isinstance(version, bool)
+        or version not in PUBLISHED_LOCK_VERSIONS
+    ):
+        supported = ", ".join(str(v) for v in PUBLISHED_LOCK_VERSIONS)
+        raise ConfigError(
+            f"lock file has ivpm_lock_version {json.dumps(version)}; "
+            f"the published ivpm's lock versions {supported} can be read",
+            where,
+        )
+    _check_published_checksum(raw, where)
+    packages = _mapping(raw, "packages", where)
+    entries = [(key, _published_entry(key, entry, where)) for key, entry in packages.items()]
+    # Root-scope entries first: they are the project's own resolution.
+    entries.sort(key=lambda item: item[1].scope != "")
+
+    root_pins: dict[str, GitPin] = {}
+    nested_pins: dict[str, set[GitPin]] = {}
+    resolved: dict[str, str] = {}
+    from_source: set[str] = set()
+    ignored: list[str] = []
+    requested_only: list[str] = []
+    for key, entry in entries:
+        if entry.src in _PUBLISHED_SOURCE_SRCS:
+            from_source.add(canonical_name(entry.name))
+        if entry.src == "git":
+            pin = _published_git_pin(key, entry.raw, where)
+            if entry.scope:
+                nested_pins.setdefault(entry.name, set()).add(pin)
+            elif root_pins.setdefault(entry.name, pin) != pin:
+                raise ConfigError(
+                    f"lock file pins git package {_show(entry.name)} to two commits "
+                    f"({root_pins[entry.name].commit}, {pin.commit})",
+                    where,
+                )
+        elif entry.src == "pypi":
+            exact = _published_exact_version(key, entry.raw, where)
+            if exact is None:
+                requested_only.append(entry.name)
+            else:
+                resolved.setdefault(canonical_name(entry.name), exact)
+        else:
+            ignored.append(f"{entry.name} ({entry.src or 'no src'})")
+
+    pins = dict(root_pins)
+    for name, candidates in sorted(nested_pins.items()):
+        if name in pins:
+            if candidates != {pins[name]}:
+                ignored.append(f"{name} (git, another commit in a nested scope)")
+            continue
+        if len(candidates) == 1:
+            pins[name] = next(iter(candidates))
+        else:
+            ignored.append(f"{name} (git, pinned to {len(candidates)} commits in nested scopes)")
+
+    python = _published_python_packages(raw, where, from_source)
+    for name, exact in resolved.items():
+        python.setdefault(name, exact)
+
+    if ignored:
+        log.debug(
+            "%s: not carried over from the published lock: %s", where.path, ", ".join(ignored)
+        )
+    if requested_only:
+        log.debug(
+            "%s: no resolved version recorded (so no pin) for: %s",
+            where.path,
+            ", ".join(requested_only),
+        )
+    dep_sets = raw.get("dep_sets")
+    dep_set = (
+        dep_sets[0]
+        if isinstance(dep_sets, list) and len(dep_sets) == 1 and isinstance(dep_sets[0], str)
+        else ""
+    )
+    return LockData(dep_set=dep_set, git=pins, python=dict(sorted(python.items())))
+
+
+@dataclass(frozen=True)
+class _PublishedEntry:
+    """The parts of a published lock entry every source has."""
+
+    name: str
+    src: str
+    scope: str  # "" for the root scope
+    raw: dict[str, Any]
+
+
+def _published_entry(key: str, entry: Any, where: Location) -> _PublishedEntry:
+    """The name, source and scope of the entry at ``packages.KEY``, checked."""
+    label = _entry_label(key)
+    if not isinstance(entry, dict):
+        raise ConfigError(f"lock file entry {label} must be an object", where)
+    src = entry.get("src", "")
+    if src is None:
+        src = ""
+    name = entry.get("name", key)
+    scope = entry.get("scope")
+    if not isinstance(src, str):
+        raise ConfigError(f'lock file entry {label} has a "src" that is not a string', where)
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f'lock file entry {label} has a "name" that is not a string', where)
+    if scope is None:
+        # v1 entries, and root entries of v2 and v3, have none: the key tells.
+        scope = key.rsplit("/", 1)[0] if "/" in key else ""
+    elif not isinstance(scope, str):
+        raise ConfigError(f'lock file entry {label} has a "scope" that is not a string', where)
+    return _PublishedEntry(name=name, src=src, scope=scope, raw=entry)
+
+
+def _published_git_pin(key: str, entry: dict[str, Any], where: Location) -> GitPin:
+    """``commit_resolved``, else a full ``commit_requested``; anything else is refused."""
+    label = _entry_label(key)
+    url = entry.get("url")
+    if url is not None and not isinstance(url, str):
+        raise ConfigError(f'lock file entry {label} has a "url" that is not a string', where)
+    resolved = entry.get("commit_resolved")
+    requested = entry.get("commit_requested")
+    for field_name, value in (("commit_resolved", resolved), ("commit_requested", requested)):
+        if value is not None and not isinstance(value, str):
+            raise ConfigError(
+                f'lock file entry {label} has a "{field_name}" that is not a string', where
+            )
+    if resolved:
+        if not is_commit_id(resolved):
+            raise ConfigError(
+                f"lock file entry {label} has an invalid commit_resolved {resolved!r}", where
+            )
+        return GitPin(url=url or "", commit=resolved)
+    if requested and _FULL_COMMIT.match(requested):
+        return GitPin(url=url or "", commit=requested)
+    if requested:
+        raise ConfigError(
+            f"lock file entry {label} has no commit_resolved, and its commit_requested "
+            f"{requested!r} is not a full commit id",
+            where,
+        )
+    raise ConfigError(f'lock file entry {label} (git) needs a "commit_resolved" commit', where)
+
+
+def _published_exact_version(key: str, entry: dict[str, Any], where: Location) -> str | None:
+    """A PyPI entry's ``version_resolved`` when it is an exact version, else None.
+
+    ``version_requested`` is what ivpm.yaml asked for (a specifier, or a version that was
+    never checked against what got installed) and is never taken as a pin.
+    """
+    value = entry.get("version_resolved")
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(
+            f'lock file entry {_entry_label(key)} has a "version_resolved" that is not a string',
+            where,
+        )
+    return value if _is_exact_version(value) else None
+
+
+def _published_python_packages(
+    raw: dict[str, Any], where: Location, from_source: set[str]
+) -> dict[str, str]:
+    """``python_packages`` (canonical name -> version), without the source packages.
+
+    The published ivpm installs its git and dir packages editable from their checkouts; their
+    versions follow the checkout, so they are not pinned (as our own format does not pin
+    editable distributions).
+    """
+    python: dict[str, str] = {}
+    skipped: list[str] = []
+    for name, version in _mapping(raw, "python_packages", where).items():
+        if not isinstance(version, str):
+            raise ConfigError(
+                f"lock file entry python_packages.{_show(name)} must be a version string", where
+            )
+        canonical = canonical_name(name)
+        if canonical in from_source or not _is_exact_version(version):
+            skipped.append(f"{name} {version}")
+            continue
+        python.setdefault(canonical, version)
+    if skipped:
+        log.debug("%s: python_packages not pinned: %s", where.path, ", ".join(skipped))
+    return python
+
+
+def _is_exact_version(text: str) -> bool:
+    """True when ``text`` is a PEP 440 version (not a specifier, not empty)."""
+    try:
+        Version(text)
+    except InvalidVersion:
+        return False
+    return True
+
+
+def _check_published_checksum(raw: dict[str, Any], where: Location) -> None:
+    """Warn when ``sha256`` (over the sorted, 2-space-indented JSON without it) does not match."""
+    recorded = raw.get("sha256")
+    if recorded is None:
+        return
+    try:
+        body = json.dumps({k: v for k, v in raw.items() if k != "sha256"}, indent=2, sort_keys=True)
+    except (RecursionError, ValueError):  # deeper than the encoder goes: cannot tell
+        log.debug("%s: the lock file's sha256 was not checked", where.path)
+        return
+    if hashlib.sha256(body.encode()).hexdigest() != recorded:
+        log.warning("%s: the lock file's sha256 does not match its content", where.path)
+
+
+def _entry_label(key: str) -> str:
+    """How messages name the entry at ``packages.KEY``."""
+    return f"packages.{_show(key)}"
+
+
+def _show(text: str) -> str:
+    """``text`` for a message: as is, or quoted when empty or holding control characters."""
+    return repr(text) if has_control_chars(text) or not text else text
 
 
 def write_project_lock(

@@ -6,7 +6,8 @@ its own from nox. Instead ivpm brings ``packages/python`` up to date, by running
 no-op when nothing changed), and the session continues with:
 
 - ``VIRTUAL_ENV``, ``PATH`` (the venv's ``bin`` first), ``IVPM_PROJECT``, ``IVPM_PACKAGES``
-  and the ivpm.yaml env-sets in ``session.env``, as ``ivpm activate`` would set them;
+  and the env settings of the project's tree (the dependencies' ``env``, then ivpm.yaml's
+  ``env`` and env-sets) in ``session.env``, as ``ivpm activate`` would set them;
 - ``session.run("python", ...)``, ``session.run("pytest", ...)`` and other bare program names
   looked up in the venv's ``bin`` first (``session.bin`` is that folder);
 - ``session.install(...)`` installing into the venv through ivpm's installer (pip or uv)
@@ -60,7 +61,9 @@ class _Target:
 
     @property
     def venv_dir(self) -> Path:
-        return layout.venv_dir(self.project_dir)
+        from ivpm.project.loader import load_project
+
+        return layout.venv_dir(self.project_dir, load_project(self.project_file).deps_dir)
 
 
 class IvpmSession(_SessionBase):
@@ -199,7 +202,7 @@ def use(
         session.run(*argv, *ivpm_args, external=True)
     elif not layout.venv_python(target.venv_dir).exists():
         session.error(f"ivpm: {target.venv_dir} does not exist; run `ivpm update` first")
-    _activate(session, target)
+    _activate(session, target, dep_set)
     return IvpmSession(session, target)
 
 
@@ -372,14 +375,25 @@ def _outer_env(session: nox.Session) -> dict[str, str]:
     return env
 
 
-def _activate(session: nox.Session, target: _Target) -> None:
-    """Put the activated environment (as ``ivpm activate`` builds it) into ``session.env``."""
+def _activate(session: nox.Session, target: _Target, dep_set: str | None = None) -> None:
+    """Put the activated environment (as ``ivpm activate`` builds it) into ``session.env``.
+
+    The env settings are those of the whole tree of ``dep_set`` (default: the project's): the
+    dependencies' package-level ``env`` first, then the root's ``env`` and env-sets.
+    """
+    from ivpm.options import dep_set_names
     from ivpm.project.loader import load_project
     from ivpm.pyenv.activation import activation_env
+    from ivpm.pyenv.tree_env import tree_env_sets
 
     base = _outer_env(session)
     try:
-        env_sets = load_project(target.project_file).env_sets.values()
+        project = load_project(target.project_file)
+        env_sets = tree_env_sets(
+            project,
+            layout.packages_dir(target.project_dir, project.deps_dir),
+            dep_sets=() if dep_set is None else dep_set_names([dep_set]),
+        )
     except IvpmError as error:
         _fail(session, error)
     activated = activation_env(

@@ -153,7 +153,44 @@ class Options:
 
 # The inputs of the run state every session shares --------------------------------------------
 
-DEP_SET = value("-d", "--dep-set", help="dependency set to use", group=GROUP_PROJECT)
+DEP_SET = many(
+    "-d",
+    "--dep-set",
+    help="dependency set to use; several (-d a -d b or -d a,b) select their union",
+    metavar="NAME",
+    group=GROUP_PROJECT,
+)
+
+
+def _define(text: str) -> str:
+    name, sep, _ = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, not '{text}'")
+    return text
+
+
+DEFINE: Option[tuple[str, ...]] = Option(
+    ("-D", "--define"),
+    "set the ivpm.yaml variable NAME (declared under 'vars:') to VALUE",
+    (),
+    action="append",
+    convert=_define,
+    metavar="NAME=VALUE",
+    group=GROUP_PROJECT,
+)
+
+
+def dep_set_names(values: Sequence[str]) -> tuple[str, ...]:
+    """The dep-sets ``-d`` selected, in order, each once (``-d a,b`` is ``-d a -d b``)."""
+    names = (name.strip() for value in values for name in value.split(","))
+    return tuple(dict.fromkeys(name for name in names if name))
+
+
+def definitions(values: Sequence[str]) -> dict[str, str]:
+    """The ``-D NAME=VALUE`` definitions as a mapping (a later one for a name wins)."""
+    return dict((name.strip(), value) for name, _, value in (v.partition("=") for v in values))
+
+
 JOBS = Option(
     ("-j", "--jobs"),
     "parallel fetches (default: 4 per CPU, at most 16)",
@@ -167,6 +204,26 @@ LOCK_FILE = path(
     help="reproduce the versions recorded in this lock file",
     metavar="FILE",
     group=GROUP_PROJECT,
+)
+# Git URLs are used as written unless --ssh asks for ssh (see ivpm.fetch.urls); -a is the
+# published ivpm's spelling of "as written", which here is the default.
+SSH = Option(
+    ("--ssh",),
+    "clone https:// git URLs over ssh instead (git@host:owner/repo.git); "
+    "deps with 'anonymous: true' keep their URL",
+    False,
+    action="store_true",
+    group=GROUP_PROJECT,
+    exclusive="git-transport",
+)
+ANONYMOUS_GIT = Option(
+    ("-a", "--anonymous-git"),
+    "clone git URLs as written (the default; the opposite of --ssh)",
+    False,
+    action="store_true",
+    dest="anonymous_git",
+    group=GROUP_PROJECT,
+    exclusive="git-transport",
 )
 
 
@@ -197,20 +254,33 @@ PYTHON = value(
     help="interpreter for packages/python (default: IVPM_PYTHON, else ivpm's)",
     group=GROUP_PYTHON,
 )
-PRE = flag("--py-prerls-packages", help="allow pre-release versions", group=GROUP_PYTHON)
+PRE = flag(
+    "--py-prerls-packages",
+    help="allow pre-release versions (as with.python.pre-release: true)",
+    group=GROUP_PYTHON,
+)
+SYSTEM_SITE_PACKAGES = flag(
+    "--py-system-site-packages",
+    help="let packages/python see the interpreter's own site-packages "
+    "(as with.python.system-site-packages: true; a change rebuilds packages/python)",
+    group=GROUP_PYTHON,
+)
 INDEX_URL = value("--index-url", help="base URL of the package index", group=GROUP_PYTHON)
 EXTRA_INDEX_URL = many("--extra-index-url", help="another package index", group=GROUP_PYTHON)
 FIND_LINKS = many("--find-links", help="a directory or page of archives", group=GROUP_PYTHON)
 NO_INDEX = flag("--no-index", help="use no package index (only --find-links)", group=GROUP_PYTHON)
 
+JSON = flag("--json", help="print the report as JSON, for tools")
+
 #: What resolving and fetching the project reads.
-PROJECT_OPTIONS: tuple[Option[Any], ...] = (DEP_SET, JOBS, LOCK_FILE)
+PROJECT_OPTIONS: tuple[Option[Any], ...] = (DEP_SET, JOBS, LOCK_FILE, SSH, ANONYMOUS_GIT)
 #: What building and installing into packages/python reads.
 PYTHON_OPTIONS: tuple[Option[Any], ...] = (
     PY_UV,
     PY_PIP,
     VENV_BACKEND,
     PYTHON,
+    SYSTEM_SITE_PACKAGES,
     PRE,
     INDEX_URL,
     EXTRA_INDEX_URL,

@@ -61,7 +61,7 @@ def run_sessions(registry: Registry, selected: Sequence[str], context: RunContex
                 and context.project_dir is not None
                 and context.project_dir not in locked
             ):
-                packages = layout.packages_dir(context.project_dir)
+                packages = context.packages_dir() or layout.packages_dir(context.project_dir)
                 stack.enter_context(WorkspaceLock(packages, timeout=lock_timeout_from_env()))
                 locked.add(context.project_dir)
             result, code = _run_one(spec, context, results)

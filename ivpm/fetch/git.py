@@ -14,6 +14,7 @@ from pathlib import Path
 from ivpm.fetch.head import find_git_dir, read_head_commit
 from ivpm.fetch.result import DepFetchError, FetchResult
 from ivpm.fetch.staging import make_temp_dir, move_into_place, remove_path
+from ivpm.fetch.urls import clone_url
 from ivpm.proc import CommandFailed, run_command
 from ivpm.project.model import Dep
 
@@ -66,16 +67,18 @@ class Git:
         return run_command(argv, cwd=repo, env=env).output
 
 
-def clone_git(dep: Dep, dest: Path, *, pin: str | None, git: Git) -> FetchResult:
+def clone_git(dep: Dep, dest: Path, *, pin: str | None, git: Git, ssh: bool = False) -> FetchResult:
     """Clone ``dep`` to ``dest`` through a temporary directory beside it.
 
     Checks out ``pin`` (a lock-file commit) when given, else ``dep.commit``, else the tip of
-    ``dep.tag``/``dep.branch``/the default branch. Nothing is left at ``dest`` on failure.
+    ``dep.tag``/``dep.branch``/the default branch. The URL is the dep's as written, or its ssh
+    form with ``ssh`` (``--ssh``; see :func:`ivpm.fetch.urls.clone_url`). Nothing is left at
+    ``dest`` on failure.
     """
     assert dep.url is not None
     temp = make_temp_dir(dest.parent, dep.name)
     try:
-        commit = _clone_into(dep, temp, pin=pin, git=git)
+        commit = _clone_into(dep, temp, pin=pin, git=git, ssh=ssh)
         move_into_place(temp, dest)
     except BaseException:
         remove_path(temp)
@@ -122,22 +125,7 @@ def refresh_git(dep: Dep, dest: Path, *, pin: str | None, git: Git) -> FetchResu
     return FetchResult(dep.name, dest, "git", "checked-out", _head(dest, git))
 
 
-def clone_url(dep: Dep) -> str:
-    """The URL handed to ``git clone``: ``dep.url``, with a relative local path made absolute.
-
-    A relative path is taken relative to the directory of the ivpm.yaml declaring the dep (as
-    for ``src: dir``), not to wherever ivpm happens to run. URLs with a scheme and scp-like
-    ``host:path`` addresses are passed on unchanged.
-    """
-    assert dep.url is not None
-    url = dep.url
-    first = url.split("/", 1)[0]
-    if "://" in url or ":" in first or url.startswith(("/", "~")):
-        return url
-    return os.path.normpath(dep.location.path.parent / url)
-
-
-def _clone_into(dep: Dep, temp: Path, *, pin: str | None, git: Git) -> str | None:
+def _clone_into(dep: Dep, temp: Path, *, pin: str | None, git: Git, ssh: bool) -> str | None:
     assert dep.url is not None
     target = pin or dep.commit
     args: list[str | Path] = ["clone", "-q"]
@@ -148,7 +136,7 @@ def _clone_into(dep: Dep, temp: Path, *, pin: str | None, git: Git) -> str | Non
         args += ["--depth", str(dep.depth)]
     if target:
         args.append("--no-checkout")
-    args += ["--", clone_url(dep), temp]
+    args += ["--", clone_url(dep, ssh=ssh), temp]
     _git(dep, git, args, what="git clone")
     if target:
         _checkout(dep, temp, target, git, depth=dep.depth)

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ivpm.errors import SessionFailure
-from ivpm.fetch.git import Git, clone_git, clone_url, refresh_git
+from ivpm.fetch.git import Git, clone_git, refresh_git
 from ivpm.fetch.head import find_git_dir, read_head_branch, read_head_commit, read_origin_url
 from ivpm.fetch.local import fetch_dir, link_is_current
 from ivpm.fetch.result import DepFetchError, FetchResult
 from ivpm.fetch.staging import clean_stale_temps, is_within
+from ivpm.fetch.urls import clone_url, same_repository
 from ivpm.fetch.validate import check_deps
 from ivpm.project.model import Dep, Source
 
@@ -42,13 +43,16 @@ def fetch_deps(
     jobs: int,
     pins: Mapping[str, str] | None = None,
     progress: Progress | None = None,
+    ssh: bool = False,
 ) -> dict[str, FetchResult]:
     """Fetch the source deps among ``deps`` into ``packages_dir/<name>``, ``jobs`` at a time.
 
     Existing entries are kept (never re-cloned, reset or deleted); an existing clean git
     checkout is moved to ``pins[name]`` when the lock file pins another commit. When nothing
     needs doing no git process is started. ``progress(name, done, total)`` is called in the
-    calling thread as each dep finishes. ``jobs <= 0`` means :func:`default_jobs`.
+    calling thread as each dep finishes. ``jobs <= 0`` means :func:`default_jobs`. ``ssh`` is
+    ``--ssh``: git deps are cloned from the ssh form of their https URL unless they say
+    ``anonymous: true`` (see :mod:`ivpm.fetch.urls`); existing checkouts keep their origin.
 
     PyPI deps in ``deps`` are skipped. Returns the results keyed by name, in the order of
     ``deps``. Raises :class:`~ivpm.errors.ConfigError` for an invalid dep before anything is
@@ -96,7 +100,7 @@ def fetch_deps(
         unexpected: BaseException | None = None
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ivpm-fetch") as pool:
             futures: dict[Future[FetchResult], Dep] = {
-                pool.submit(_fetch_one, dep, packages_dir, pins.get(dep.name), git): dep
+                pool.submit(_fetch_one, dep, packages_dir, pins.get(dep.name), git, ssh): dep
                 for dep in pending
             }
             try:
@@ -150,13 +154,6 @@ def _fast_path(dep: Dep, dest: Path, pin: str | None) -> FetchResult | None:
     return FetchResult(dep.name, dest, "git", "kept", head)
 
 
-def _same_url(first: str, second: str) -> bool:
-    def norm(url: str) -> str:
-        return url.rstrip("/").removesuffix(".git").rstrip("/")
-
-    return norm(first) == norm(second)
-
-
 def _warn_if_elsewhere(dep: Dep, dest: Path, head: str) -> None:
     """Say when a kept checkout is not from the url, or on the branch or commit, ivpm.yaml names.
 
@@ -165,7 +162,7 @@ def _warn_if_elsewhere(dep: Dep, dest: Path, head: str) -> None:
     """
     branch = read_head_branch(dest)
     origin = read_origin_url(dest)
-    if origin is not None and dep.url is not None and not _same_url(origin, clone_url(dep)):
+    if origin is not None and dep.url is not None and not same_repository(origin, clone_url(dep)):
         where, wanted = f"cloned from {origin}", f"url {dep.url}"
     elif dep.commit is not None and not head.lower().startswith(dep.commit.lower()):
         where, wanted = f"at commit {head[:12]}", f"commit {dep.commit}"
@@ -185,13 +182,13 @@ def _warn_if_elsewhere(dep: Dep, dest: Path, head: str) -> None:
     )
 
 
-def _fetch_one(dep: Dep, packages_dir: Path, pin: str | None, git: Git) -> FetchResult:
+def _fetch_one(dep: Dep, packages_dir: Path, pin: str | None, git: Git, ssh: bool) -> FetchResult:
     dest = packages_dir / dep.name
     if dep.src is Source.DIR:
         return fetch_dir(dep, dest)
     if os.path.lexists(dest):
         return refresh_git(dep, dest, pin=pin, git=git)
-    return clone_git(dep, dest, pin=pin, git=git)
+    return clone_git(dep, dest, pin=pin, git=git, ssh=ssh)
 
 
 def _combined_failure(deps: Sequence[Dep], failures: list[DepFetchError]) -> SessionFailure:

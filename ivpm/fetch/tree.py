@@ -12,9 +12,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ivpm.fetch.parallel import fetch_deps
+from ivpm.fetch.patches import apply_patches
 from ivpm.fetch.result import FetchResult
 from ivpm.progress import Progress
-from ivpm.project.depsets import select_dep_set
+from ivpm.project.depsets import select_dep_sets
+from ivpm.project.diagnostics import Diagnostics
 from ivpm.project.model import Dep, Project, Resolution
 from ivpm.project.resolve import resolve
 
@@ -25,26 +27,30 @@ def fetch_tree(
     project: Project,
     packages_dir: Path,
     *,
-    dep_set: str | None,
+    dep_sets: Sequence[str] = (),
     jobs: int,
     pins: Mapping[str, str] | None = None,
     quiet: bool = False,
+    ssh: bool = False,
 ) -> tuple[Resolution, dict[str, FetchResult]]:
-    """Resolve ``dep_set`` of ``project``, fetching source deps into ``packages_dir``.
+    """Resolve ``dep_sets`` of ``project`` (none: its default), fetching into ``packages_dir``.
 
-    ``pins`` maps dep names to the commits a lock file holds them at. Returns the resolution
-    and every source dep's fetch result; what was cloned, copied or moved is logged.
+    ``pins`` maps dep names to the commits a lock file holds them at; ``ssh`` is ``--ssh``
+    (see :mod:`ivpm.fetch.urls`). Returns the resolution and every source dep's fetch result;
+    what was cloned, copied or moved is logged.
     """
     fetched: dict[str, FetchResult] = {}
     progress = Progress("fetching", quiet=quiet)
 
     def fetch_level(deps: Sequence[Dep]) -> Mapping[str, Path]:
-        results = fetch_deps(deps, packages_dir, jobs=jobs, pins=pins, progress=progress)
+        results = fetch_deps(deps, packages_dir, jobs=jobs, pins=pins, progress=progress, ssh=ssh)
+        for dep in deps:
+            apply_patches(dep, results[dep.name])
         fetched.update(results)
         return {name: result.path for name, result in results.items()}
 
     try:
-        resolution = resolve(project, select_dep_set(project, dep_set), fetch_level)
+        resolution = resolve(project, select_dep_sets(project, dep_sets), fetch_level)
     finally:
         progress.close()
     for name, result in fetched.items():
@@ -55,9 +61,13 @@ def fetch_tree(
 
 
 def resolve_offline(
-    project: Project, packages_dir: Path, *, dep_set: str | None
+    project: Project,
+    packages_dir: Path,
+    *,
+    dep_sets: Sequence[str] = (),
+    diagnostics: Diagnostics | None = None,
 ) -> tuple[Resolution, set[str]]:
-    """Resolve ``dep_set`` from what is already under ``packages_dir``, fetching nothing.
+    """Resolve ``dep_sets`` from what is already under ``packages_dir``, fetching nothing.
 
     Returns the resolution and the names of source deps that have not been fetched (their
     own ivpm.yaml, and so their deps, are unknown).
@@ -69,4 +79,5 @@ def resolve_offline(
         missing.update(name for name, path in paths.items() if not path.is_dir())
         return paths
 
-    return resolve(project, select_dep_set(project, dep_set), existing), missing
+    selected = select_dep_sets(project, dep_sets)
+    return resolve(project, selected, existing, diagnostics=diagnostics), missing

@@ -1,8 +1,9 @@
 """The keys of one dep, the source kinds each applies to, and reading a dep-set's ``deps``.
 
 :class:`DepKeys` is the one table of a dep's keys: each row says how its value is read, which
-source kinds (pypi, git, dir) it applies to, the hint when it is used on another kind, and the
-keys it cannot be combined with.
+source kinds it applies to, the hint when it is used on another kind, and the keys it cannot be
+combined with. The kinds and keys are those the published ivpm accepts; what this ivpm does
+with each kind is :attr:`~ivpm.project.model.Source.handled`.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from ivpm.errors import ConfigError
+from ivpm.errors import ConfigError, did_you_mean
 from ivpm.project import fields as f
 from ivpm.project import values as v
+from ivpm.project.diagnostics import Diagnostics
 from ivpm.project.keys import Entries, Key, Table
 from ivpm.project.model import Dep, PackageType, Source
 from ivpm.project.names import (
@@ -23,15 +25,27 @@ from ivpm.project.names import (
     quoted,
     source_name_problem,
 )
-from ivpm.project.yamlnodes import Node, Scalar, describe
+from ivpm.project.yamlnodes import Map, Node, Scalar, Seq, describe
 
 T = TypeVar("T")
 
+S = Source
 ALL = frozenset(Source)
-PYPI = frozenset({Source.PYPI})
-GIT = frozenset({Source.GIT})
-DIR = frozenset({Source.DIR})
-GIT_DIR = GIT | DIR
+PYPI = frozenset({S.PYPI})
+GIT = frozenset({S.GIT})
+DIR = frozenset({S.DIR})
+ARCHIVE = frozenset({S.HTTP, S.FILE, S.URL})
+RELEASE = frozenset({S.GH_RLS})
+#: The kinds whose content is found at a ``url``.
+URL_KINDS = frozenset(
+    {S.GIT, S.DIR, *ARCHIVE, S.GH_RLS, S.IVPM_YAML, S.PYPROJECT, S.PACKAGE_JSON, S.MARKETPLACE}
+)
+#: The kinds that name a file with ``path`` instead of (or besides) ``url``.
+PATH_KINDS = frozenset({S.IVPM_YAML, S.PYPROJECT, S.PACKAGE_JSON})
+#: The kinds that may carry Python content.
+CONTENT_KINDS = frozenset({S.PYPI, S.GIT, S.DIR, *ARCHIVE, S.GH_RLS})
+#: The kinds whose own ivpm.yaml (or the file they name) brings more deps.
+SUB_PROJECT_KINDS = frozenset({S.GIT, S.DIR, *ARCHIVE, S.GH_RLS, S.IVPM_YAML})
 
 _NOT_FOR_PYPI_HINT = "a dep without 'url' is installed from the package index; add 'url' for git"
 _URL_HINT = "a pypi dep is installed by name; use 'src: git' or 'src: dir' for a URL"
@@ -40,6 +54,10 @@ _LINK_HINT = "'link' applies to 'src: dir' deps"
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _SCP_LIKE = re.compile(r"^[A-Za-z0-9._~-]+@[A-Za-z0-9.-]+:")
 _LOCAL_PATH = re.compile(r"^(/|\./|\.\./|~|\.$|\.\.$|[A-Za-z]:[\\/])")
+#: URL endings that mean an archive (or a single file) to download, never a repository.
+ARCHIVE_EXTENSIONS = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip", ".jar")
+_CONTENT_TYPES = ("python", "raw", "module", "node")
+_PYTHON_TYPE_KEYS = ("editable", "extras")
 
 
 @dataclass(frozen=True)
@@ -58,8 +76,65 @@ class DepKey(Key[T]):
         """Why this key is refused on a dep of a kind it does not apply to."""
         if self.hint is not None:
             return self.hint
-        kinds = " and ".join(src.value for src in Source if src in self.only)
-        return f"'{self.name}' applies to {kinds} deps"
+        kinds = ", ".join(src.value for src in Source if src in self.only)
+        return f"'{self.name}' applies to deps of src: {kinds}"
+
+
+@dataclass(frozen=True)
+class TypeSpec:
+    """A dep's ``type``: the content kind, and for python its ``editable`` and ``extras``."""
+
+    kind: PackageType | None = None
+    editable: bool | None = None
+    extras: tuple[str, ...] = ()
+
+
+def content_type(pair: f.Pair) -> TypeSpec:
+    """``type``: ``python``, ``raw`` (``module`` and ``node`` are not Python: raw), a mapping
+    ``{python: {editable: false, extras: [...]}}``, or a list of those."""
+    items = pair[1].items if isinstance(pair[1], Seq) else (pair[1],)
+    spec = TypeSpec()
+    for item in items:
+        if isinstance(item, Map):
+            for name, (key_node, opts) in item.entries.items():
+                spec = _merge_type(spec, _type_name(name, key_node.loc), (key_node, opts))
+        elif isinstance(item, Scalar) and item.kind == "str":
+            spec = _merge_type(spec, _type_name(item.text, item.loc), None)
+        else:
+            raise f.type_error((pair[0], item), "a type name or a mapping such as {python: {}}")
+    return spec
+
+
+def _type_name(name: str, loc: Any) -> str:
+    if name not in _CONTENT_TYPES:
+        raise ConfigError(
+            f"unknown type '{name}'{did_you_mean(name, _CONTENT_TYPES)}",
+            loc,
+            hint="'type' is one of: " + ", ".join(_CONTENT_TYPES),
+        )
+    return name
+
+
+def _merge_type(spec: TypeSpec, name: str, opts: f.Pair | None) -> TypeSpec:
+    kind = PackageType.PYTHON if name == "python" else PackageType.RAW
+    if spec.kind is PackageType.PYTHON:
+        kind = PackageType.PYTHON  # python together with other content is still installed
+    editable, extras = spec.editable, spec.extras
+    if opts is not None and not (isinstance(opts[1], Scalar) and opts[1].kind == "null"):
+        options = f.get_map(opts)
+        allowed = _PYTHON_TYPE_KEYS if name == "python" else ()
+        for key, (key_node, _) in options.entries.items():
+            if key not in allowed:
+                raise ConfigError(
+                    f"unknown option '{key}' for type '{name}'{did_you_mean(key, allowed)}",
+                    key_node.loc,
+                    hint=("options of type python: editable, extras" if allowed else None),
+                )
+        if "editable" in options.entries:
+            editable = f.get_bool(options.entries["editable"])
+        if "extras" in options.entries:
+            extras = (*extras, *v.extras(options.entries["extras"]))
+    return TypeSpec(kind, editable, extras)
 
 
 class DepKeys(Table):
@@ -69,16 +144,53 @@ class DepKeys(Table):
     KIND = "dep"
     name: DepKey[str] = DepKey("name", v.text, "", required=True)
     src: DepKey[Source | None] = DepKey("src", v.choice(Source), None)
-    url: DepKey[str | None] = DepKey("url", v.git_url, None, only=GIT_DIR, hint=_URL_HINT)
-    version: DepKey[str | None] = DepKey("version", v.version, None, only=PYPI, hint=_PIN_HINT)
-    extras: DepKey[tuple[str, ...]] = DepKey("extras", v.extras, ())
+    pypi: DepKey[bool] = DepKey("pypi", f.get_bool, False)
+    url: DepKey[str | None] = DepKey("url", v.git_url, None, only=URL_KINDS, hint=_URL_HINT)
+    path: DepKey[str | None] = DepKey("path", v.text, None, only=PATH_KINDS)
+    version: DepKey[str | None] = DepKey(
+        "version", v.version, None, only=PYPI | RELEASE | {S.NPM, S.MODULE}, hint=_PIN_HINT
+    )
+    extras: DepKey[tuple[str, ...]] = DepKey("extras", v.extras, (), only=CONTENT_KINDS)
     branch: DepKey[str | None] = DepKey("branch", v.ref, None, only=GIT)
     tag: DepKey[str | None] = DepKey("tag", v.ref, None, only=GIT, excludes="branch")
     commit: DepKey[str | None] = DepKey("commit", v.commit, None, only=GIT, excludes="tag")
     depth: DepKey[int | None] = DepKey("depth", v.depth, None, only=GIT)
-    type: DepKey[PackageType | None] = DepKey("type", v.choice(PackageType), None, only=GIT_DIR)
+    anonymous: DepKey[bool | None] = DepKey("anonymous", f.get_bool, None, only=GIT)
+    ssh: DepKey[bool | None] = DepKey("ssh", f.get_bool, None, only=GIT)
+    submodules: DepKey[bool | None] = DepKey("submodules", v.submodules, None, only=GIT)
+    type: DepKey[TypeSpec] = DepKey("type", content_type, TypeSpec())
     link: DepKey[bool] = DepKey("link", f.get_bool, False, only=DIR, hint=_LINK_HINT)
-    dep_set: DepKey[str | None] = DepKey("dep-set", v.text, None, only=GIT_DIR)
+    dep_set: DepKey[str | None] = DepKey("dep-set", v.text, None, only=SUB_PROJECT_KINDS)
+    deps: DepKey[bool] = DepKey("deps", v.skip_deps, False)
+    deps_mode: DepKey[str | None] = DepKey("deps-mode", v.deps_mode, None)
+    cache: DepKey[bool | None] = DepKey("cache", f.get_bool, None, only=URL_KINDS)
+    unpack: DepKey[bool | None] = DepKey("unpack", f.get_bool, None, only=ARCHIVE | RELEASE)
+    sha256: DepKey[str | None] = DepKey("sha256", v.sha256, None, only=ARCHIVE)
+    prerelease: DepKey[bool | None] = DepKey("prerelease", f.get_bool, None, only=RELEASE)
+    source: DepKey[bool | None] = DepKey("source", f.get_bool, None, only=RELEASE)
+    file: DepKey[str | None] = DepKey("file", v.text, None, only=RELEASE)
+    include: DepKey[tuple[str, ...]] = DepKey(
+        "include", v.text_list, (), only=frozenset({S.PYPROJECT})
+    )
+    vlnv: DepKey[str | None] = DepKey("vlnv", v.text, None, only=frozenset({S.FUSESOC}))
+    module: DepKey[str | None] = DepKey("module", v.text, None, only=frozenset({S.MODULE}))
+    modulefile: DepKey[str | None] = DepKey("modulefile", v.text, None, only=frozenset({S.MODULE}))
+    root: DepKey[str | None] = DepKey("root", v.text, None, only=frozenset({S.MODULE}))
+    resolve_root: DepKey[Node | None] = DepKey(
+        "resolve-root", v.node, None, only=frozenset({S.MODULE})
+    )
+    dev: DepKey[bool | None] = DepKey("dev", f.get_bool, None, only=frozenset({S.NPM}))
+    optional: DepKey[bool | None] = DepKey("optional", f.get_bool, None, only=frozenset({S.NPM}))
+    plugins: DepKey[tuple[str, ...]] = DepKey(
+        "plugins", v.text_list, (), only=frozenset({S.MARKETPLACE})
+    )
+    marketplace_file: DepKey[str | None] = DepKey(
+        "marketplace-file", v.text, None, only=frozenset({S.MARKETPLACE})
+    )
+    patches: DepKey[tuple[str, ...]] = DepKey("patches", v.text_list, ())
+    agents: DepKey[Node | None] = DepKey("agents", v.node, None)
+    description: DepKey[str] = DepKey("description", v.doc_text, "")
+    doc: DepKey[str] = DepKey("doc", v.doc_text, "")
 
 
 _ROWS: dict[str, DepKey[Any]] = {row.name: row for row in DepKeys.KEYS if isinstance(row, DepKey)}
@@ -88,42 +200,51 @@ def infer_src(url: str) -> Source | None:
     """The source kind a ``url`` implies when ``src`` is not given; None if it cannot tell.
 
     ``.git`` endings, ``git://``, ``ssh://``, ``git+...://`` and ``user@host:path`` mean git;
-    ``file://`` and local paths (``/``, ``./``, ``../``, ``~``) mean a directory; any other
-    ``http(s)://`` URL is taken to be a git repository too.
+    an http(s) URL ending in an archive extension (``.tar.gz``, ``.zip``, ``.jar``, ...) is an
+    archive to download (``http``), a ``file://`` one a local archive (``file``); any other
+    ``file://`` URL and local paths (``/``, ``./``, ``../``, ``~``) mean a directory; any other
+    ``http(s)://`` URL is taken to be a git repository.
     """
     stripped = url.rstrip("/")
     scheme_match = _SCHEME.match(url)
     scheme = scheme_match.group(1).lower() if scheme_match else None
     if stripped.endswith(".git") or _SCP_LIKE.match(url):
         return Source.GIT
+    archive = stripped.split("?", 1)[0].split("#", 1)[0].lower().endswith(ARCHIVE_EXTENSIONS)
     if scheme is None:
         return Source.DIR if _LOCAL_PATH.match(url) else None
-    if scheme in ("git", "ssh", "http", "https") or scheme.startswith("git+"):
+    if scheme in ("http", "https"):
+        return Source.HTTP if archive else Source.GIT
+    if scheme in ("git", "ssh") or scheme.startswith("git+"):
         return Source.GIT
     if scheme == "file":
-        return Source.DIR
+        return Source.FILE if archive else Source.DIR
     return None
 
 
-def read_deps(nodes: tuple[Node, ...], set_name: str) -> tuple[Dep, ...]:
-    """The ``deps`` of dep-set ``set_name``; a name listed twice (as PEP 503 names) is an error."""
+def read_deps(nodes: tuple[Node, ...], set_name: str, diagnostics: Diagnostics) -> tuple[Dep, ...]:
+    """The ``deps`` of dep-set ``set_name``; a name listed twice (as PEP 503 names) is an error.
+
+    In collecting mode a dep with an error is left out and the error recorded.
+    """
     result: dict[str, Dep] = {}
     for item in nodes:
-        dep = read_dep(item)
-        key = canonical_name(dep.name)
-        first = result.get(key)
-        if first is not None:
-            same = "" if first.name == dep.name else f" (same as '{first.name}')"
-            raise ConfigError(
-                f"dep '{dep.name}' is listed twice in dep-set '{set_name}'{same}",
-                dep.location,
-                related=[("first listed here", first.location)],
-            )
-        result[key] = dep
+        with diagnostics.entry():
+            dep = read_dep(item, diagnostics)
+            key = canonical_name(dep.name)
+            first = result.get(key)
+            if first is not None:
+                same = "" if first.name == dep.name else f" (same as '{first.name}')"
+                raise ConfigError(
+                    f"dep '{dep.name}' is listed twice in dep-set '{set_name}'{same}",
+                    dep.location,
+                    related=[("first listed here", first.location)],
+                )
+            result[key] = dep
     return tuple(result.values())
 
 
-def read_dep(node: Node) -> Dep:
+def read_dep(node: Node, diagnostics: Diagnostics) -> Dep:
     """One dep entry, checked against :class:`DepKeys` and the rules of its source kind."""
     if isinstance(node, Scalar) and node.kind != "null":
         raise ConfigError(
@@ -131,7 +252,14 @@ def read_dep(node: Node) -> Dep:
             node.loc,
             hint=f"write '- name: {node.text}'",
         )
-    entries = DepKeys.read(f.expect_map(node, "a dep"))
+    mapping = f.expect_map(node, "a dep")
+    if "with" in mapping.entries:
+        raise ConfigError(
+            "a dep's 'with' is no longer supported",
+            mapping.entries["with"][0].loc,
+            hint="write options inline, e.g. 'type: {python: {editable: false}}'",
+        )
+    entries = DepKeys.read(mapping, diagnostics, suggest=_keys_for(_likely_source(mapping)))
     name = entries.get(DepKeys.name)
     problem = dep_name_problem(name)
     if problem:
@@ -141,47 +269,137 @@ def read_dep(node: Node) -> Dep:
     url = entries.get(DepKeys.url)
     src = _source(entries, url)
     _check_kind(entries, name, src, url)
-    dep_type = entries.get(DepKeys.type)
-    extras = entries.get(DepKeys.extras)
-    if dep_type is PackageType.RAW and extras:
+    spec = entries.get(DepKeys.type)
+    if src is Source.PYPI and spec.kind is PackageType.RAW:
+        raise ConfigError("a pypi dep is always a Python package", entries.value_loc(DepKeys.type))
+    extras = (*entries.get(DepKeys.extras), *spec.extras)
+    if spec.kind is PackageType.RAW and extras:
         raise ConfigError("'extras' do not apply to a raw dep", entries.key_loc(DepKeys.extras))
     return Dep(
         name=name,
         src=src,
         location=entries.location,
         url=url,
-        version=entries.get(DepKeys.version),
+        version=_version(entries, src),
         extras=extras,
         branch=entries.get(DepKeys.branch),
         tag=entries.get(DepKeys.tag),
         commit=entries.get(DepKeys.commit),
         depth=entries.get(DepKeys.depth),
-        type=dep_type,
+        type=None if src is Source.PYPI else spec.kind,
         link=entries.get(DepKeys.link),
         dep_set=entries.get(DepKeys.dep_set),
+        editable=spec.editable is not False,
+        read_deps=not entries.get(DepKeys.deps),
+        path=entries.get(DepKeys.path),
+        anonymous=entries.get(DepKeys.anonymous),
+        ssh=entries.get(DepKeys.ssh),
+        cache=entries.get(DepKeys.cache),
+        submodules=entries.get(DepKeys.submodules),
+        prerelease=entries.get(DepKeys.prerelease),
+        unpack=entries.get(DepKeys.unpack),
+        sha256=entries.get(DepKeys.sha256),
+        patches=entries.get(DepKeys.patches),
+        include=entries.get(DepKeys.include),
+        options=_options(entries),
+        declared_in=entries.location.path,
     )
 
 
+#: Keys that are checked and then only shown (status, check), never acted on.
+_CHECKED_ONLY: tuple[DepKey[Any], ...] = (
+    DepKeys.description,
+    DepKeys.doc,
+    DepKeys.agents,
+    DepKeys.deps_mode,
+    DepKeys.dev,
+    DepKeys.optional,
+    DepKeys.resolve_root,
+)
+#: Kind-specific keys kept as text in :attr:`Dep.options`.
+_KEPT_AS_TEXT: tuple[DepKey[Any], ...] = (
+    DepKeys.source,
+    DepKeys.file,
+    DepKeys.vlnv,
+    DepKeys.module,
+    DepKeys.modulefile,
+    DepKeys.root,
+    DepKeys.plugins,
+    DepKeys.marketplace_file,
+)
+
+
+def _options(entries: Entries) -> tuple[tuple[str, str], ...]:
+    """The kind-specific keys as ``(key, text)``; the informational keys are only checked."""
+    for row in _CHECKED_ONLY:
+        if entries.has(row):
+            entries.get(row)
+    return tuple(
+        (row.name, _as_text(entries.get(row))) for row in _KEPT_AS_TEXT if entries.has(row)
+    )
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, tuple):
+        return ",".join(str(item) for item in value)
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _likely_source(mapping: Map) -> Source:
+    """The source kind a dep's raw mapping most likely has, for messages only."""
+    src = mapping.get("src")
+    if src is not None and isinstance(src[1], Scalar):
+        try:
+            return Source(src[1].text)
+        except ValueError:
+            pass
+    url = mapping.get("url")
+    if url is not None and isinstance(url[1], Scalar):
+        return infer_src(url[1].text) or Source.GIT
+    return Source.PYPI
+
+
+def _keys_for(src: Source) -> tuple[str, ...]:
+    """The dep keys that apply to ``src`` deps, in table order."""
+    return tuple(dict.fromkeys(row.name for row in _ROWS.values() if src in row.only))
+
+
+def _version(entries: Entries, src: Source) -> str | None:
+    """``version``: a PEP 440 specifier for pypi deps; as written for the other kinds."""
+    if not entries.has(DepKeys.version):
+        return None
+    if src is Source.PYPI:
+        return entries.get(DepKeys.version)
+    return v.release_version(entries.mapping.entries["version"])
+
+
 def _source(entries: Entries, url: str | None) -> Source:
-    """``src`` as written, else what ``url`` implies, else pypi (no url)."""
+    """``src`` as written, else ``pypi: true``, else what ``url`` implies, else pypi (no url)."""
     explicit = entries.get(DepKeys.src)
     if explicit is not None:
+        if entries.has(DepKeys.pypi) and entries.get(DepKeys.pypi) and explicit is not S.PYPI:
+            raise ConfigError(
+                f"'pypi: true' contradicts 'src: {explicit.value}'",
+                entries.key_loc(DepKeys.pypi),
+            )
         return explicit
+    if entries.has(DepKeys.pypi) and entries.get(DepKeys.pypi):
+        return Source.PYPI
     if url is None:
         return Source.PYPI
     inferred = infer_src(url)
     if inferred is None:
         raise ConfigError(
-            f"cannot tell whether '{url}' is a git repository or a local directory",
+            f"cannot tell what kind of source '{url}' is",
             entries.value_loc(DepKeys.url),
-            hint="add 'src: git' or 'src: dir'",
+            hint="add 'src: git', 'src: dir' or 'src: http'",
         )
     return inferred
 
 
 def _check_kind(entries: Entries, name: str, src: Source, url: str | None) -> None:
     """The rules that depend on the dep's source kind, in the order they are reported."""
-    if src is not Source.PYPI and source_name_problem(name) is not None:
+    if src.fetched and source_name_problem(name) is not None:
         raise ConfigError(
             f"invalid dep name {quoted(name)}: ivpm keeps packages/{name} for itself",
             entries.value_loc(DepKeys.name),
@@ -192,8 +410,10 @@ def _check_kind(entries: Entries, name: str, src: Source, url: str | None) -> No
         raise ConfigError(
             f"'{name}' is not a valid PyPI package name", entries.value_loc(DepKeys.name)
         )
-    if src is not Source.PYPI and url is None:
+    if src in URL_KINDS - PATH_KINDS and url is None:
         raise ConfigError(f"{src.value} dep '{name}' needs a 'url'", entries.location)
+    if src is Source.IVPM_YAML and url is None and not entries.has(DepKeys.path):
+        raise ConfigError(f"ivpm.yaml dep '{name}' needs a 'url' or a 'path'", entries.location)
     if src is Source.DIR and url is not None:
         scheme = _SCHEME.match(url)
         if scheme and scheme.group(1).lower() != "file":

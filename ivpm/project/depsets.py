@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ivpm.errors import ConfigError, did_you_mean, display_path
@@ -27,6 +28,13 @@ def select_dep_set(project: Project, requested: str | None) -> str:
     if project.default_dep_set is not None:
         return project.default_dep_set
     return next(iter(project.dep_sets), EMPTY_DEP_SET)
+
+
+def select_dep_sets(project: Project, requested: Sequence[str]) -> tuple[str, ...]:
+    """The dep-sets to use: each of ``requested`` (``-d a,b``), else the one default set."""
+    if not requested:
+        return (select_dep_set(project, None),)
+    return tuple(select_dep_set(project, name) for name in requested)
 
 
 def missing_dep_set(project: Project, name: str, requested_by: Dep | None = None) -> ConfigError:
@@ -159,3 +167,45 @@ def _reachable(project: Project, start: str, memo: dict[str, frozenset[str]]) ->
         cached = frozenset(_preorder(project, start)[1:]) - {start}
         memo[start] = cached
     return cached
+
+
+def combined_version(first: str | None, second: str | None) -> str | None:
+    """Both version specifiers at once (their intersection), as one specifier text."""
+    parts = [part for part in (first, second) if part]
+    if not parts:
+        return None
+    from packaging.specifiers import SpecifierSet
+
+    combined = SpecifierSet(parts[0])
+    for part in parts[1:]:
+        combined &= SpecifierSet(part)
+    return str(combined)
+
+
+def satisfiable(specifier: str) -> bool:
+    """False when no version can satisfy ``specifier`` (e.g. ``>=2,<1`` or ``==1,==2``).
+
+    Tried on the versions the specifier names and versions just beside them: a satisfiable
+    set of PEP 440 clauses always admits one of those.
+    """
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    spec = SpecifierSet(specifier)
+    candidates: list[Version] = [Version("0")]
+    for clause in spec:
+        text = clause.version.rstrip(".*")
+        try:
+            version = Version(text)
+        except InvalidVersion:
+            return True  # an arbitrary-equality clause: let the installer decide
+        release = version.release
+        candidates.extend(
+            [
+                version,
+                Version(".".join(map(str, (*release, 0, 1)))),
+                Version(".".join(map(str, (*release[:-1], release[-1] + 1)))),
+                Version(".".join(map(str, (release[0] + 1,)))),
+            ]
+        )
+    return any(spec.contains(candidate, prereleases=True) for candidate in candidates)

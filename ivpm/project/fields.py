@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import yaml
 
-from ivpm.errors import ConfigError, Location, did_you_mean
+from ivpm.errors import ConfigError, Location
 from ivpm.project.yamlnodes import Map, Node, Scalar, Seq, describe
 
 Pair = tuple[Scalar, Node]  # a mapping entry: the key node and the value node
@@ -20,17 +18,6 @@ def expect_map(node: Node, what: str) -> Map:
     if isinstance(node, Map):
         return node
     raise ConfigError(f"{what} must be a mapping, got {describe(node)}", node.loc)
-
-
-def check_keys(mapping: Map, allowed: Sequence[str], what: str) -> None:
-    """Reject any key of ``mapping`` not in ``allowed``, with a did-you-mean."""
-    for key, (key_node, _) in mapping.entries.items():
-        if key not in allowed:
-            raise ConfigError(
-                f"unknown key '{key}' in {what}{did_you_mean(key, allowed)}",
-                key_node.loc,
-                hint="allowed keys: " + ", ".join(allowed),
-            )
 
 
 def require(mapping: Map, key: str, what: str) -> Pair:

@@ -11,19 +11,21 @@ are :class:`Key` rows, written in the order the "allowed keys" hint lists them::
 
 A row names the key, the function that reads its value (type check, conversion and the key's
 own checks, each failure a located ConfigError) and the value when the key is absent. Adding a
-key is one row plus the code of its meaning. :meth:`Table.read` rejects keys the table does not
-declare (with a did-you-mean) and returns the :class:`Entries` of the mapping, from which the
-loader takes each value, read on demand, in the order its meaning needs.
+key is one row plus the code of its meaning. :meth:`Table.read` reports keys the table does not
+declare (an error with a did-you-mean in the user's file, a warning in a sub-project's, see
+:mod:`ivpm.project.diagnostics`) and returns the :class:`Entries` of the mapping, from which
+the loader takes each value, read on demand, in the order its meaning needs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 from ivpm.errors import Location
 from ivpm.project import fields as f
+from ivpm.project.diagnostics import Diagnostics
 from ivpm.project.yamlnodes import Map, Scalar
 
 T = TypeVar("T")
@@ -64,10 +66,21 @@ class Table:
         return tuple(key.name for key in cls.KEYS)
 
     @classmethod
-    def read(cls, mapping: Map) -> Entries:
-        """The entries of ``mapping``; a key this level does not declare is an error."""
-        f.check_keys(mapping, cls.names(), cls.label(mapping))
-        return Entries(mapping, cls)
+    def read(
+        cls, mapping: Map, diagnostics: Diagnostics, suggest: Sequence[str] | None = None
+    ) -> Entries:
+        """The entries of ``mapping``; a key this level does not declare is reported to
+        ``diagnostics`` (an error when strict) and left out of the entries.
+
+        ``suggest`` narrows the keys the message offers (default: all of the level's).
+        """
+        allowed = cls.names()
+        known = {key: pair for key, pair in mapping.entries.items() if key in allowed}
+        for key, (key_node, _) in mapping.entries.items():
+            if key not in known:
+                offered = allowed if suggest is None else suggest
+                diagnostics.unknown_key(key, key_node.loc, offered, cls.label(mapping))
+        return Entries(Map(known, mapping.loc), cls)
 
     @classmethod
     def label(cls, mapping: Map) -> str:

@@ -10,11 +10,36 @@ from ivpm.errors import Location
 
 
 class Source(enum.Enum):
-    """Where a dependency comes from."""
+    """Where a dependency comes from (the ``src`` values the published ivpm knows)."""
 
     PYPI = "pypi"
     GIT = "git"
     DIR = "dir"
+    HTTP = "http"
+    FILE = "file"
+    URL = "url"
+    GH_RLS = "gh-rls"
+    PYPROJECT = "pyproject.toml"
+    IVPM_YAML = "ivpm.yaml"
+    NPM = "npm"
+    PACKAGE_JSON = "package.json"
+    FUSESOC = "fusesoc"
+    MODULE = "module"
+    MARKETPLACE = "marketplace"
+
+    @property
+    def fetched(self) -> bool:
+        """True for kinds whose content lands in ``packages/<name>``."""
+        return self in _FETCHED
+
+    @property
+    def handled(self) -> bool:
+        """True for kinds this ivpm installs; the others are reported by ``update``."""
+        return self in _HANDLED
+
+
+_FETCHED = frozenset({Source.GIT, Source.DIR})
+_HANDLED = frozenset({Source.PYPI, Source.GIT, Source.DIR, Source.IVPM_YAML})
 
 
 class PackageType(enum.Enum):
@@ -41,11 +66,25 @@ class Dep:
     type: PackageType | None = None
     link: bool = False
     dep_set: str | None = None
+    editable: bool = True  # source deps: `type: {python: {editable: false}}` turns it off
+    read_deps: bool = True  # False for `deps: skip`: its own ivpm.yaml is not read
+    path: str | None = None  # src ivpm.yaml / pyproject.toml / package.json: a local file
+    anonymous: bool | None = None
+    ssh: bool | None = None
+    cache: bool | None = None
+    submodules: bool | None = None
+    prerelease: bool | None = None
+    unpack: bool | None = None
+    sha256: str | None = None
+    patches: tuple[str, ...] = ()  # patch files, relative to the declaring file's folder
+    include: tuple[str, ...] = ()  # src pyproject.toml: which requirement lists
+    options: tuple[tuple[str, str], ...] = ()  # other kind-specific keys, as written
+    declared_in: Path | None = None  # the ivpm.yaml this entry was written in
 
     @property
     def is_source(self) -> bool:
         """True for deps that are fetched into ``packages/<name>`` (git and dir)."""
-        return self.src is not Source.PYPI
+        return self.src.fetched
 
 
 @dataclass(frozen=True)
@@ -56,6 +95,7 @@ class DepSet:
     location: Location
     deps: tuple[Dep, ...] = ()
     uses: tuple[str, ...] = ()
+    default_dep_set: str | None = None  # the set handed to sub-projects declared here
 
 
 @dataclass(frozen=True)
@@ -90,6 +130,22 @@ class PythonSettings:
     find_links: tuple[str, ...] = ()
     no_index: bool = False
     pre: bool = False
+    venv: bool = True  # False: `venv: false`, no environment is made
+    installer: str | None = None  # `venv: uv` or `venv: pip`: the installer unless overridden
+    system_site_packages: bool = False
+
+
+@dataclass(frozen=True)
+class PathEntry:
+    """One entry of ``paths``: kind (e.g. ``export``), type (e.g. ``vlog-incdir``) and path.
+
+    ``path`` is absolute: resolved against the folder of the file that declared it.
+    """
+
+    kind: str
+    type: str
+    path: Path
+    location: Location
 
 
 @dataclass(frozen=True)
@@ -106,6 +162,17 @@ class Project:
     env_sets: dict[str, EnvSet] = field(default_factory=dict)
     python: PythonSettings = field(default_factory=PythonSettings)
     setup_deps_locations: tuple[Location, ...] = ()  # one per setup_deps entry, when known
+    env: tuple[EnvAction, ...] = ()  # package-level `env` and `with.env`, applied always
+    paths: tuple[PathEntry, ...] = ()
+    variables: dict[str, str] = field(default_factory=dict)  # `vars` after -D / IVPM_VAR_
+    deps_dir: str = "packages"
+    includes: tuple[Path, ...] = ()  # files merged in by `include`, in the order read
+
+    @property
+    def env_settings(self) -> tuple[EnvSet, ...]:
+        """Everything that sets the environment: the package's ``env``, then its env-sets."""
+        package = (EnvSet("", self.location, self.env),) if self.env else ()
+        return (*package, *self.env_sets.values())
 
     @property
     def root(self) -> Path:
@@ -137,3 +204,5 @@ class Resolution:
     deps: dict[str, ResolvedDep]
     setup_deps: tuple[str, ...]
     levels: tuple[tuple[str, ...], ...]
+    unhandled: tuple[str, ...] = ()  # deps of kinds this ivpm does not install (Source.handled)
+    dep_sets: tuple[str, ...] = ()  # every root dep-set selected (``-d a,b``); dep_set is the first

@@ -1,21 +1,32 @@
-"""Resolve a project's selected dep-set into the full, ordered dependency graph.
+"""Resolve a project's selected dep-set(s) into the full, ordered dependency graph.
 
 Source deps are fetched level by level (one ``fetch`` call per level, so the caller can fetch
-in parallel); each fetched checkout's own ivpm.yaml contributes its deps. The root project's
-entries win over everything; between other files the first entry seen wins, and a different
-spec for the same name is an error showing both places.
+in parallel); each fetched checkout's own ivpm.yaml contributes its deps. Those files are read
+leniently: they are not the user's, so an unknown key there is a warning. The root project's
+entries win over everything. Between other files, two PyPI specs for one name both apply (their
+intersection is installed); for anything else the first entry found (breadth-first) wins, with
+a warning naming both places.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ivpm.errors import ConfigError, Location
+from ivpm.errors import ConfigError, Location, display_path
 from ivpm.layout import project_file
-from ivpm.project.depsets import effective_deps, missing_dep_set, same_spec, spec_difference
+from ivpm.project.depsets import (
+    combined_version,
+    effective_deps,
+    missing_dep_set,
+    same_spec,
+    satisfiable,
+    select_dep_set,
+    spec_difference,
+)
+from ivpm.project.diagnostics import Diagnostics
 from ivpm.project.graph import find_cycle, topo_levels
 from ivpm.project.loader import load_project
 from ivpm.project.model import Dep, PackageType, Project, Resolution, ResolvedDep, Source
@@ -27,13 +38,22 @@ Fetch = Callable[[Sequence[Dep]], Mapping[str, Path]]
 _log = logging.getLogger(__name__)
 
 
-def resolve(project: Project, dep_set: str, fetch: Fetch) -> Resolution:
-    """Resolve ``dep_set`` of ``project`` recursively.
+def resolve(
+    project: Project,
+    dep_set: str | Sequence[str],
+    fetch: Fetch,
+    *,
+    diagnostics: Diagnostics | None = None,
+) -> Resolution:
+    """Resolve ``dep_set`` of ``project`` recursively (several names: their union).
 
     ``fetch`` receives the source deps first seen at one level of the breadth-first walk and
     returns ``{dep.name: checkout path}``; it is called once per level that has source deps.
+    ``diagnostics`` collects the warnings about sub-projects' files (a lenient one is made
+    when not given).
     """
-    return _Resolver(project, fetch).run(dep_set)
+    names = (dep_set,) if isinstance(dep_set, str) else tuple(dep_set)
+    return _Resolver(project, fetch, diagnostics or Diagnostics(strict=False)).run(names)
 
 
 def is_python_checkout(path: Path) -> bool:
@@ -41,21 +61,52 @@ def is_python_checkout(path: Path) -> bool:
     return any((path / name).is_file() for name in PYTHON_BUILD_FILES)
 
 
-def sub_project_dep_set(sub: Project, dep: Dep, parent_set: str) -> str | None:
+@dataclass(frozen=True)
+class _Parent:
+    """The dep-set a dep was found in: its name and its ``default-dep-set``."""
+
+    name: str
+    default: str | None = None
+
+
+def sub_project_dep_set(
+    sub: Project, dep: Dep, parent: _Parent, *, from_root: bool, diagnostics: Diagnostics
+) -> str | None:
     """The dep-set to take from a fetched dep's own ivpm.yaml; None when it defines none.
 
-    The dep's ``dep-set``, else the sub-project's ``default-dep-set``, else the parent's set name
-    when the sub-project has it, else its first set.
+    The dep's ``dep-set``, else the declaring dep-set's ``default-dep-set``, else the
+    declaring dep-set's own name; when the sub-project has no set of that name, its own
+    ``default-dep-set`` (else its first set), with a note. A ``dep-set`` the root file names
+    and the sub-project lacks is an error; one a sub-project names is a warning.
     """
     if dep.dep_set is not None:
-        if dep.dep_set not in sub.dep_sets:
+        if dep.dep_set in sub.dep_sets:
+            return dep.dep_set
+        if from_root:
             raise missing_dep_set(sub, dep.dep_set, requested_by=dep)
-        return dep.dep_set
-    if sub.default_dep_set is not None:
-        return sub.default_dep_set
-    if parent_set in sub.dep_sets:
-        return parent_set
-    return next(iter(sub.dep_sets), None)
+        fallback = _fallback_set(sub)
+        diagnostics.warn(
+            f"{display_path(sub.path)} has no dep-set '{dep.dep_set}'; "
+            f"using '{fallback}' for '{dep.name}'",
+            dep.location,
+        )
+        return fallback
+    wanted = parent.default or parent.name
+    if wanted in sub.dep_sets:
+        return wanted
+    fallback = _fallback_set(sub)
+    if fallback is not None:
+        _log.info(
+            "note: %s has no dep-set '%s'; using its dep-set '%s'",
+            display_path(sub.path),
+            wanted,
+            fallback,
+        )
+    return fallback
+
+
+def _fallback_set(sub: Project) -> str | None:
+    return select_dep_set(sub, None) if sub.dep_sets else None
 
 
 @dataclass
@@ -68,19 +119,25 @@ class _Entry:
 
 
 class _Resolver:
-    def __init__(self, project: Project, fetch: Fetch) -> None:
+    def __init__(self, project: Project, fetch: Fetch, diagnostics: Diagnostics) -> None:
         self.project = project
         self.fetch = fetch
+        self.diagnostics = diagnostics
         self.entries: dict[str, _Entry] = {}  # canonical name -> entry, in discovery order
         self.edges: dict[tuple[str, str], Location] = {}  # (from, to) -> where `from` lists `to`
 
-    def run(self, dep_set: str) -> Resolution:
-        frontier: list[tuple[str, str]] = []  # (canonical name, dep-set of the declaring file)
-        for dep in effective_deps(self.project, dep_set).values():
-            key = canonical_name(dep.name)
-            self.entries[key] = _Entry(dep, from_root=True)
-            if dep.is_source:
-                frontier.append((key, dep_set))
+    def run(self, dep_sets: tuple[str, ...]) -> Resolution:
+        frontier: list[tuple[str, _Parent]] = []
+        for set_name in dep_sets:
+            declared = self.project.dep_sets.get(set_name)
+            parent = _Parent(set_name, declared.default_dep_set if declared else None)
+            for dep in effective_deps(self.project, set_name).values():
+                key = canonical_name(dep.name)
+                if key in self.entries:
+                    self.merge_root(key, dep)
+                    continue
+                self.entries[key] = _Entry(dep, from_root=True)
+                frontier.append((key, parent))
         while frontier:
             frontier = self.expand(frontier)
         self.check_cycles()
@@ -104,39 +161,85 @@ class _Resolver:
         levels = topo_levels(installable, lambda key: self.entries[key].requires)
         return Resolution(
             project=self.project,
-            dep_set=dep_set,
+            dep_set=dep_sets[0],
             deps=deps,
             setup_deps=tuple(self.entries[key].dep.name for key in setup),
             levels=tuple(tuple(self.entries[key].dep.name for key in level) for level in levels),
+            unhandled=tuple(e.dep.name for e in self.entries.values() if _unhandled(e.dep)),
+            dep_sets=dep_sets,
         )
 
-    def expand(self, frontier: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        """Fetch one level of source deps and queue the new source deps their files bring."""
-        paths = self.fetch([self.entries[key].dep for key, _ in frontier])
+    def merge_root(self, key: str, dep: Dep) -> None:
+        """A second root entry for one name, from another selected dep-set (``-d a,b``)."""
+        existing = self.entries[key]
+        if same_spec(existing.dep, dep):
+            return
+        if existing.dep.src is Source.PYPI and dep.src is Source.PYPI:
+            existing.dep = self.intersect(existing.dep, dep)
+            return
+        raise ConfigError(
+            f"dep '{dep.name}' differs between the selected dep-sets "
+            f"({spec_difference(existing.dep, dep)})",
+            dep.location,
+            related=[("the other spec", existing.dep.location)],
+            hint="select one of the dep-sets, or declare the dep the same way in both",
+        )
+
+    def expand(self, frontier: list[tuple[str, _Parent]]) -> list[tuple[str, _Parent]]:
+        """Fetch one level of source deps and queue the new deps their files bring."""
+        fetched = [self.entries[key].dep for key, _ in frontier if self.entries[key].dep.is_source]
+        paths = self.fetch(fetched) if fetched else {}
         root_key = canonical_name(self.project.name)
-        following: list[tuple[str, str]] = []
-        for key, parent_set in frontier:
+        following: list[tuple[str, _Parent]] = []
+        for key, parent in frontier:
             entry = self.entries[key]
-            if entry.dep.name not in paths:
-                raise LookupError(f"fetch returned no path for dep '{entry.dep.name}'")
-            entry.path = Path(paths[entry.dep.name])
-            sub_file = project_file(entry.path)
-            if not sub_file.is_file():
+            sub = self.sub_project(entry, paths)
+            if sub is None:
                 continue
-            entry.sub = load_project(sub_file)
-            set_name = sub_project_dep_set(entry.sub, entry.dep, parent_set)
+            entry.sub = sub
+            set_name = sub_project_dep_set(
+                sub,
+                entry.dep,
+                parent,
+                from_root=entry.from_root,
+                diagnostics=self.diagnostics,
+            )
             if set_name is None:
                 continue
-            for dep in effective_deps(entry.sub, set_name).values():
+            child = _Parent(set_name, sub.dep_sets[set_name].default_dep_set)
+            for dep in effective_deps(sub, set_name).values():
                 dep_key = canonical_name(dep.name)
                 if dep_key in (key, root_key):
                     continue  # a package listing itself, or the project being resolved
-                if self.add(dep_key, dep) and dep.is_source:
-                    following.append((dep_key, set_name))
-                if dep_key not in entry.requires:
+                if self.add(dep_key, dep):
+                    following.append((dep_key, child))
+                if dep_key not in entry.requires and entry.dep.src is not Source.IVPM_YAML:
                     entry.requires.append(dep_key)
                     self.edges[(key, dep_key)] = dep.location
         return following
+
+    def sub_project(self, entry: _Entry, paths: Mapping[str, Path]) -> Project | None:
+        """The ivpm.yaml that brings ``entry``'s own deps, loaded leniently; None if none."""
+        dep = entry.dep
+        if dep.is_source:
+            if dep.name not in paths:
+                raise LookupError(f"fetch returned no path for dep '{dep.name}'")
+            entry.path = Path(paths[dep.name])
+            sub_file = project_file(entry.path)
+            if not dep.read_deps or not sub_file.is_file():
+                return None
+        elif dep.src is Source.IVPM_YAML:
+            named = _named_file(dep)
+            if named is None:
+                return None
+            sub_file = named
+            if not sub_file.is_file():
+                raise ConfigError(
+                    f"ivpm.yaml dep '{dep.name}': {sub_file} does not exist", dep.location
+                )
+        else:
+            return None
+        return load_project(sub_file, strict=False, diagnostics=self.diagnostics)
 
     def add(self, key: str, dep: Dep) -> bool:
         """Record ``dep`` from a non-root file; True when it is new."""
@@ -149,12 +252,29 @@ class _Resolver:
         if existing.from_root:
             _log.debug("%s: '%s' overridden by the root project", dep.location, dep.name)
             return False
-        raise ConfigError(
-            f"conflicting specs for '{dep.name}' ({spec_difference(existing.dep, dep)})",
+        if existing.dep.src is Source.PYPI and dep.src is Source.PYPI:
+            existing.dep = self.intersect(existing.dep, dep)
+            return False
+        self.diagnostics.warn(
+            f"'{dep.name}' is declared differently here ({spec_difference(existing.dep, dep)}); "
+            f"using the spec first found at {existing.dep.location}",
             dep.location,
-            related=[("first declared here", existing.dep.location)],
-            hint=f"declare '{dep.name}' in the root project's dep-set to choose one",
         )
+        return False
+
+    def intersect(self, first: Dep, other: Dep) -> Dep:
+        """One PyPI dep asking for both specs: versions intersected, extras joined."""
+        version = combined_version(first.version, other.version)
+        if version is not None and not satisfiable(version):
+            raise ConfigError(
+                f"no version of '{other.name}' satisfies both '{first.version}' and "
+                f"'{other.version}'",
+                other.location,
+                related=[("the other spec", first.location)],
+                hint=f"declare '{other.name}' in the root project's dep-set to choose one",
+            )
+        extras = tuple(dict.fromkeys((*first.extras, *other.extras)))
+        return replace(first, version=version, extras=extras)
 
     def check_cycles(self) -> None:
         cycle = find_cycle(self.entries, lambda key: self.entries[key].requires)
@@ -198,8 +318,37 @@ class _Resolver:
         return order
 
     def is_python(self, entry: _Entry) -> bool:
-        if not entry.dep.is_source:
+        if entry.dep.src is Source.PYPI:
             return True
+        if not entry.dep.is_source:
+            return False
         if entry.dep.type is not None:
             return entry.dep.type is PackageType.PYTHON
         return entry.path is not None and is_python_checkout(entry.path)
+
+
+def _named_file(dep: Dep) -> Path | None:
+    """The local file a ``src: ivpm.yaml`` dep names (``path``, or a ``file://`` url).
+
+    None for a remote URL: downloading one is not done by this ivpm (reported as unhandled).
+    """
+    base = dep.declared_in.parent if dep.declared_in is not None else Path.cwd()
+    if dep.path is not None:
+        path = Path(dep.path).expanduser()
+        return path if path.is_absolute() else base / path
+    url = dep.url or ""
+    if url.startswith("file://"):
+        from urllib.parse import unquote, urlparse
+
+        return Path(unquote(urlparse(url).path))
+    if "://" not in url:
+        path = Path(url).expanduser()
+        return path if path.is_absolute() else base / path
+    return None
+
+
+def _unhandled(dep: Dep) -> bool:
+    """True for a dep this ivpm cannot install (its kind, or a remote ``src: ivpm.yaml``)."""
+    if dep.src is Source.IVPM_YAML:
+        return _named_file(dep) is None
+    return not dep.src.handled

@@ -28,6 +28,7 @@ from ivpm.project.names import (
     ref_problem,
     url_problem,
 )
+from ivpm.project.yamlnodes import Map, Node, Scalar, Seq
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -114,7 +115,7 @@ def _check_url(value: str, loc: Location, *, git: bool) -> None:
 
 
 def version(pair: f.Pair) -> str | None:
-    """A PEP 440 specifier set; empty text means any version (None)."""
+    """A PEP 440 specifier set; a bare version ``8.2.3`` means ``==8.2.3``; empty: any (None)."""
     value = f.get_str(pair, allow_empty=True).strip()
     if not value:
         return None
@@ -123,12 +124,107 @@ def version(pair: f.Pair) -> str | None:
     try:
         SpecifierSet(value)
     except InvalidSpecifier:
+        from packaging.version import InvalidVersion, Version
+
         try:
-            SpecifierSet("==" + value)
-            hint = f"did you mean '=={value}'?"
-        except InvalidSpecifier:
-            hint = "use a PEP 440 specifier such as '>=1.2', '==1.2.3' or '~=1.2'"
-        raise ConfigError(f"invalid version specifier '{value}'", pair[1].loc, hint=hint) from None
+            Version(value)
+        except InvalidVersion:
+            raise ConfigError(
+                f"invalid version specifier '{value}'",
+                pair[1].loc,
+                hint="use a version such as '1.2.3' or a PEP 440 specifier such as '>=1.2'",
+            ) from None
+        return "==" + value
+    return value
+
+
+def release_version(pair: f.Pair) -> str:
+    """A release selector as written: ``latest``, a tag, or a PEP 440 specifier."""
+    return f.get_str(pair)
+
+
+def doc_text(pair: f.Pair) -> str:
+    """Documentation: any scalar, taken as the text written (empty allowed)."""
+    value = pair[1]
+    if isinstance(value, Scalar) and value.kind != "null":
+        return value.text
+    if isinstance(value, Scalar):
+        return ""
+    raise f.type_error(pair, "text")
+
+
+def node(pair: f.Pair) -> Node:
+    """The value node itself, for keys that are accepted and not acted on."""
+    return pair[1]
+
+
+def sha256(pair: f.Pair) -> str:
+    """A SHA-256 digest: 64 hexadecimal digits."""
+    value = f.get_str(pair).strip().lower()
+    if len(value) != 64 or any(char not in "0123456789abcdef" for char in value):
+        raise ConfigError("'sha256' must be 64 hexadecimal digits", pair[1].loc)
+    return value
+
+
+def submodules(pair: f.Pair) -> bool:
+    """``true``/``false``, or a mapping of submodule settings (which means true)."""
+    value = pair[1]
+    if isinstance(value, Map):
+        return True
+    return f.get_bool(pair)
+
+
+def deps_mode(pair: f.Pair) -> str:
+    """``flatten`` or ``nested`` (``hierarchical`` is the same as ``nested``)."""
+    value = f.get_str(pair).strip().lower()
+    modes = {"flatten": "flatten", "nested": "nested", "hierarchical": "nested"}
+    if value not in modes:
+        raise ConfigError(
+            f"unknown deps-mode '{value}'{did_you_mean(value, modes)}",
+            pair[1].loc,
+            hint="'deps-mode' is one of: flatten, nested",
+        )
+    return modes[value]
+
+
+def skip_deps(pair: f.Pair) -> bool:
+    """A dep's ``deps``: only ``skip`` (do not read the dep's own ivpm.yaml)."""
+    value = f.get_str(pair).strip()
+    if value != "skip":
+        raise ConfigError(
+            f"a dep's 'deps' must be 'skip', got '{value}'{did_you_mean(value, ['skip'])}",
+            pair[1].loc,
+            hint="'deps: skip' leaves the dep's own ivpm.yaml unread",
+        )
+    return True
+
+
+def venv_mode(pair: f.Pair) -> str:
+    """``with.python.venv``: true, false, uv or pip (as ``"true"``, ``"false"``, ...)."""
+    value = pair[1]
+    if isinstance(value, Scalar) and value.kind == "bool":
+        return "true" if f.get_bool(pair) else "false"
+    text = f.get_str(pair).strip().lower()
+    modes = ("true", "false", "uv", "pip")
+    if text not in modes:
+        raise ConfigError(
+            f"unknown venv setting '{text}'{did_you_mean(text, modes)}",
+            value.loc,
+            hint="'venv' is one of: true, false, uv, pip",
+        )
+    return text
+
+
+def deps_dir(pair: f.Pair) -> str:
+    """``deps-dir``: a relative folder inside the project."""
+    value = f.get_str(pair).strip().rstrip("/")
+    parts = value.replace("\\", "/").split("/")
+    if value.startswith(("/", "~")) or ".." in parts or not value or value == ".":
+        raise ConfigError(
+            f"'deps-dir' must be a folder inside the project, got '{value}'",
+            pair[1].loc,
+            hint="for example 'packages' (the default) or 'deps'",
+        )
     return value
 
 
@@ -179,7 +275,9 @@ def uses(pair: f.Pair) -> tuple[tuple[str, Location], ...]:
 
 
 def one_text(pair: f.Pair) -> tuple[str, ...]:
-    """A single (possibly empty) string, as a one-element tuple."""
+    """A (possibly empty) string, or a list of strings joined with spaces: one-element tuple."""
+    if isinstance(pair[1], Seq):
+        return (" ".join(value for value, _ in f.get_str_list(pair)),)
     return (f.get_str(pair, allow_empty=True),)
 
 

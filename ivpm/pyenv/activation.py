@@ -1,4 +1,10 @@
-"""The environment variables of an activated ``packages/python``, env-sets applied."""
+"""The environment variables of an activated ``packages/python``, env settings applied.
+
+This is the one place the environment of ``ivpm activate``, ``ivpm build`` and
+:mod:`ivpm.nox` is built. The settings of the whole dependency tree come in as env-sets, in
+the order they apply (see :func:`ivpm.pyenv.tree_env.tree_env_sets`): a later setting of a
+variable replaces or extends what an earlier one left.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,6 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from ivpm import layout
 from ivpm.project.model import EnvSet
 
 _REFERENCE = re.compile(
@@ -30,8 +35,10 @@ def activation_env(
 ) -> dict[str, str]:
     """``base`` with the venv activated: ``VIRTUAL_ENV``, ``PATH``, ``IVPM_*`` and the env-sets.
 
-    Env-set values may refer to other variables (``${IVPM_PROJECT}/src``); ``path`` kinds join
-    several entries with ``os.pathsep`` and ``path-append``/``path-prepend`` extend what is there.
+    ``env_sets`` apply in order. Values may refer to other variables (``${IVPM_PROJECT}/src``),
+    expanded against the environment built so far; ``value`` joins several words with a space,
+    the ``path`` kinds join several entries with ``os.pathsep``, and ``path-append`` /
+    ``path-prepend`` extend what is there.
     """
     env = {key: value for key, value in base.items() if key not in _DROPPED}
     bin_dir = str(venv_dir / "bin")
@@ -41,13 +48,16 @@ def activation_env(
     ]
     env["PATH"] = os.pathsep.join([bin_dir, *old_path])
     env["IVPM_PROJECT"] = str(project_dir)
-    env["IVPM_PACKAGES"] = str(layout.packages_dir(project_dir))
+    env["IVPM_PACKAGES"] = str(venv_dir.parent)  # packages/ (or deps-dir) holds the venv
     for env_set in env_sets:
         for action in env_set.actions:
             values = [expand(value, env) for value in action.values]
-            joined = os.pathsep.join(values)
             current = env.get(action.name, "")
-            if action.kind in ("value", "path"):
+            if action.kind == "value":
+                env[action.name] = " ".join(values)
+                continue
+            joined = os.pathsep.join(values)
+            if action.kind == "path":
                 env[action.name] = joined
             elif action.kind == "path-append":
                 env[action.name] = os.pathsep.join(filter(None, (current, joined)))

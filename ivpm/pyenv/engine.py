@@ -40,10 +40,13 @@ def requirement_of(resolved: ResolvedDep, *, setup: bool) -> Requirement:
     if dep.is_source:
         assert resolved.path is not None
         path = resolved.path.absolute()
+        line = str(path)
+        if not dep.editable and extras:
+            line += f"[{','.join(extras)}]"
         return Requirement(
             name=canonical_name(dep.name),
-            line=str(path),
-            editable=True,
+            line=line,
+            editable=dep.editable,
             extras=extras,
             digest=build_digest(path),
             setup=setup,
@@ -61,8 +64,15 @@ def wanted_state(
     resolution: Resolution, *, index: IndexSettings, lock: LockData | None = None
 ) -> EnvState:
     """What the environment should hold for ``resolution``: setup-deps (with the source
-    packages' build requirements) first, then every Python dep in dependency order."""
+    packages' build requirements) first, then every Python dep in dependency order.
+
+    A build requirement named ``ivpm`` is ivpm's build-script support
+    (:func:`~ivpm.pyenv.support_dist.support_requirement`), unless the dep-set lists ``ivpm``
+    itself; build requirements the dep-set lists are installed as their dep entries say.
+    """
     from ivpm.pyenv.buildreqs import build_requirements
+    from ivpm.pyenv.support_dist import NAME as SUPPORT_NAME
+    from ivpm.pyenv.support_dist import support_requirement
 
     requirements: dict[str, Requirement] = {}
     for name in resolution.setup_deps:
@@ -70,7 +80,10 @@ def wanted_state(
         requirements[requirement.name] = requirement
     declared = {canonical_name(name) for name in resolution.deps}
     for build_name, line in build_requirements(resolution):
-        requirement = Requirement(name=build_name, line=line, setup=True)
+        if build_name == SUPPORT_NAME:
+            requirement = support_requirement()
+        else:
+            requirement = Requirement(name=build_name, line=line, setup=True)
         if requirement.name not in declared and requirement.name not in requirements:
             requirements[requirement.name] = requirement
     for level in resolution.levels:
@@ -111,9 +124,9 @@ def ordered_batches(
     for level in resolution.levels:
         names = [canonical_name(name) for name in level]
         in_level = [wanted.requirements[n] for n in names if n in todo and n in wanted.requirements]
-        pypi = [r for r in in_level if not r.editable]
-        editable = [r for r in in_level if r.editable]
-        batches.extend(batch for batch in (pypi, editable) if batch)
+        pypi = [r for r in in_level if not r.is_source]
+        sources = [r for r in in_level if r.is_source]
+        batches.extend(batch for batch in (pypi, sources) if batch)
     return batches
 
 
@@ -121,7 +134,7 @@ def _runs(requirements: Sequence[Requirement]) -> list[list[Requirement]]:
     """Consecutive requirements of the same kind (PyPI or editable) share one batch."""
     batches: list[list[Requirement]] = []
     for requirement in requirements:
-        if batches and batches[-1][0].editable == requirement.editable:
+        if batches and batches[-1][0].is_source == requirement.is_source:
             batches[-1].append(requirement)
         else:
             batches.append([requirement])
@@ -138,13 +151,17 @@ def install_batch(
 ) -> None:
     """One installer call for ``batch``: PyPI lines as given, source folders editable and
     built without isolation (so they see the setup-deps); names in ``reinstall`` are
-    reinstalled even when satisfied."""
+    reinstalled even when satisfied. ivpm's build-script support is installed from the wheel
+    it writes into the environment (see :func:`~ivpm.pyenv.support_dist.prepare_batch`)."""
+    from ivpm.pyenv.support_dist import prepare_batch
+
+    batch, constraints = prepare_batch(batch, installer.venv_dir, constraints)
     again = set(reinstall)
     installer.install(
         [r.line for r in batch if not r.editable],
         editable=[editable_target(r) for r in batch if r.editable],
         index=index,
-        no_build_isolation=any(r.editable for r in batch),
+        no_build_isolation=any(r.is_source for r in batch),
         reinstall=[r.line if r.editable else r.name for r in batch if r.name in again],
         constraints=constraints,
     )

@@ -41,9 +41,11 @@ def install_extra(
     from ivpm.pyenv.state import Requirement
     from ivpm.workspace_lock import WorkspaceLock, lock_timeout_from_env
 
-    venv = layout.venv_dir(project_dir)
+    project = load_project(layout.project_file(project_dir))
+    venv = layout.venv_dir(project_dir, project.deps_dir)
     shown = " ".join([*requirements, *(f"-e {folder}" for folder in editable)])
-    with WorkspaceLock(layout.packages_dir(project_dir), timeout=lock_timeout_from_env()):
+    packages = layout.packages_dir(project_dir, project.deps_dir)
+    with WorkspaceLock(packages, timeout=lock_timeout_from_env()):
         installed_from = {os.path.realpath(p) for p in editable_distributions(venv).values()}
         if all_satisfied(requirements, installed_distributions(venv)) and all(
             os.path.realpath(folder) in installed_from for folder in editable
@@ -52,7 +54,6 @@ def install_extra(
             return False
         chosen = make_installer(decide_installer(installer, environ=environ), venv, env=environ)
         say(f"ivpm: installing {shown} with {chosen.kind}")
-        project = load_project(layout.project_file(project_dir))
         index = IndexSettings.merged(project.python, project_root=project_dir, environ=environ)
         batch = [Requirement(name=line, line=line) for line in requirements]
         batch += [Requirement(name=folder, line=folder, editable=True) for folder in editable]

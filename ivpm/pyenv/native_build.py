@@ -26,6 +26,7 @@ from ivpm.pyenv.index import IndexSettings
 from ivpm.pyenv.installer import make_installer
 from ivpm.pyenv.native import build_failure_hint, compiler_excerpt, native_build_kind
 from ivpm.pyenv.state import Requirement
+from ivpm.pyenv.tree_env import ordered_packages, package_env_sets
 
 DEBUG_FLAGS = "-g -O0 -UNDEBUG"
 log = logging.getLogger("ivpm")
@@ -60,6 +61,9 @@ def build_native(
 ) -> list[str]:
     """Build every source package with native extensions, in dependency order.
 
+    The builds see the activated environment with the env settings of the whole tree applied
+    (the dependencies' package-level ``env``, then the root's), as ``ivpm activate`` does.
+
     ``just_installed`` names source packages installed earlier in this run: their release
     builds are current already. Returns the names built (or found current); a failure is a
     :class:`SessionFailure` with the compiler's error lines.
@@ -68,7 +72,7 @@ def build_native(
         os.environ,
         project_dir=project_dir,
         venv_dir=venv_dir,
-        env_sets=resolution.project.env_sets.values(),
+        env_sets=package_env_sets(ordered_packages(resolution)),
         debug=debug,
     )
     current = set(just_installed)

@@ -30,6 +30,11 @@ class Requirement:
     digest: str = ""  # editable packages: digest of their build files
     setup: bool = False  # a setup-dep (installed before everything else)
 
+    @property
+    def is_source(self) -> bool:
+        """True for a source package (a folder), editable or not."""
+        return self.editable or bool(self.digest)
+
     def as_record(self) -> dict[str, Any]:
         """The JSON form stored in the state record."""
         return {

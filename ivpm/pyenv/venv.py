@@ -6,7 +6,9 @@ environment without that record was interrupted while being built; one whose int
 changed or disappeared is stale. :func:`ensure_venv` removes and rebuilds both.
 
 Every backend gives the same layout: ``bin/python``, ``bin/pip`` (pip only, seeded from the
-wheel virtualenv bundles, see :mod:`ivpm.pyenv.seed`) and ``bin/activate``.
+wheel virtualenv bundles, see :mod:`ivpm.pyenv.seed`) and ``bin/activate``. Each can make the
+base interpreter's site-packages visible (``system_site_packages``, which ``pyvenv.cfg``
+records as ``include-system-site-packages``); an environment built the other way is rebuilt.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ __all__ = [
     "MARKER_NAME",
     "Backend",
     "VenvInfo",
+    "cfg_system_site_packages",
     "create_venv",
     "ensure_venv",
     "read_pyvenv_cfg",
@@ -60,7 +63,9 @@ class VenvInfo:
     """The completion record of an environment ivpm built.
 
     ``python`` is the real path of the interpreter it was asked to use; ``home`` and
-    ``version`` are what the environment's ``pyvenv.cfg`` said right after creation.
+    ``version`` are what the environment's ``pyvenv.cfg`` said right after creation;
+    ``system_site_packages`` whether the base interpreter's site-packages are visible (records
+    written before it existed read as False).
     """
 
     python: str
@@ -68,6 +73,7 @@ class VenvInfo:
     version: str
     backend: str
     created: str
+    system_site_packages: bool = False
 
 
 def read_pyvenv_cfg(venv_dir: Path) -> dict[str, str]:
@@ -88,16 +94,31 @@ def read_venv_info(venv_dir: Path) -> VenvInfo | None:
     """The environment's completion record, or ``None`` when it is missing or unreadable."""
     try:
         data = json.loads(layout.venv_record(venv_dir).read_text(encoding="utf-8"))
-        return VenvInfo(**{key: str(data[key]) for key in VenvInfo.__dataclass_fields__})
-    except (OSError, ValueError, KeyError, TypeError):
+        return VenvInfo(
+            **{key: str(data[key]) for key in _RECORD_TEXT_FIELDS},
+            system_site_packages=data.get("system_site_packages", False) is True,
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
-def venv_problem(venv_dir: Path, python: str) -> str | None:
+_RECORD_TEXT_FIELDS = ("python", "home", "version", "backend", "created")
+
+
+def cfg_system_site_packages(cfg: Mapping[str, str]) -> bool:
+    """Whether a pyvenv.cfg makes the base interpreter's site-packages visible."""
+    return cfg.get("include-system-site-packages", "").strip().lower() == "true"
+
+
+def venv_problem(
+    venv_dir: Path, python: str, *, system_site_packages: bool | None = None
+) -> str | None:
     """Why the environment at ``venv_dir`` cannot be reused with ``python``; ``None`` if it can.
 
-    Only reads a few small files and follows symlinks; it never starts a process, so the
-    no-op update path stays fast.
+    ``system_site_packages`` (None: either is fine) is whether the base interpreter's
+    site-packages should be visible; ``pyvenv.cfg`` says whether they are. Only reads a few
+    small files and follows symlinks; it never starts a process, so the no-op update path
+    stays fast.
     """
     if not venv_dir.exists():
         return "it does not exist yet"
@@ -120,12 +141,21 @@ def venv_problem(venv_dir: Path, python: str) -> str | None:
         return f"its base interpreter's folder {home} is gone"
     if not os.path.exists(venv_python(venv_dir)):  # follows the symlink to the base interpreter
         return "bin/python is missing or points to an interpreter that is gone"
+    if system_site_packages is not None and cfg_system_site_packages(cfg) != system_site_packages:
+        if system_site_packages:
+            return "system site packages are asked for now, and it was built without them"
+        return "it sees the system site packages, which are no longer asked for"
     return None
 
 
-def venv_is_healthy(venv_dir: Path, python: str) -> bool:
-    """True when the environment is complete and built with ``python`` (no process started)."""
-    return venv_problem(venv_dir, python) is None
+def venv_is_healthy(
+    venv_dir: Path, python: str, *, system_site_packages: bool | None = None
+) -> bool:
+    """True when the environment is complete and built with ``python`` (no process started).
+
+    ``system_site_packages``, when given, must also match (see :func:`venv_problem`).
+    """
+    return venv_problem(venv_dir, python, system_site_packages=system_site_packages) is None
 
 
 def remove_venv(venv_dir: Path) -> None:
@@ -144,12 +174,14 @@ def create_venv(
     uv: str | None = None,
     index: IndexSettings | None = None,
     env: Mapping[str, str] | None = None,
+    system_site_packages: bool = False,
 ) -> VenvInfo:
     """Build a fresh environment at ``venv_dir`` with ``backend`` from interpreter ``python``.
 
     Anything already at ``venv_dir`` is removed first. ``uv`` is the uv binary (required for
     the ``uv`` backend); ``index`` is used only when no bundled pip wheel fits the interpreter
-    and pip has to come from an index; ``env`` is the environment of the commands run. The
+    and pip has to come from an index; ``env`` is the environment of the commands run;
+    ``system_site_packages`` makes the base interpreter's site-packages visible inside. The
     completion record is written last. Raises :class:`SessionFailure` when a step fails.
     """
     if backend not in BACKENDS:
@@ -168,15 +200,21 @@ def create_venv(
             details=str(exc),
             hint=f"remove {display_path(venv_dir)} by hand and run ivpm again",
         ) from exc
-    log.debug("creating the Python environment %s (%s)", display_path(venv_dir), backend)
+    log.debug(
+        "creating the Python environment %s (%s%s)",
+        display_path(venv_dir),
+        backend,
+        ", system site packages" if system_site_packages else "",
+    )
+    flags = [_SYSTEM_SITE_FLAG] if system_site_packages else []
     try:
         if backend == "uv":
             assert uv is not None
-            _create_with_uv(venv_dir, python, uv, index or IndexSettings(), env)
+            _create_with_uv(venv_dir, python, uv, index or IndexSettings(), env, flags=flags)
         elif backend == "virtualenv":
-            _create_with_virtualenv(venv_dir, python, env)
+            _create_with_virtualenv(venv_dir, python, env, flags)
         else:
-            _create_with_venv(venv_dir, python, env)
+            _create_with_venv(venv_dir, python, env, flags)
     except CommandFailed as exc:
         raise SessionFailure(
             f"could not create the Python environment {display_path(venv_dir)} with {backend} "
@@ -189,12 +227,19 @@ def create_venv(
         raise SessionFailure(
             f"{backend} did not create a usable environment at {display_path(venv_dir)}"
         )
+    if cfg_system_site_packages(cfg) != system_site_packages:
+        raise SessionFailure(
+            f"{backend} did not honour {_SYSTEM_SITE_FLAG}={system_site_packages} for "
+            f"{display_path(venv_dir)} (its pyvenv.cfg says otherwise)",
+            hint="try another --venv-backend",
+        )
     info = VenvInfo(
         python=os.path.realpath(python),
         home=cfg.get("home", ""),
         version=_cfg_version(cfg),
         backend=backend,
         created=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        system_site_packages=system_site_packages,
     )
     write_venv_record(venv_dir, info)
     return info
@@ -213,25 +258,46 @@ def ensure_venv(
     uv: str | None = None,
     index: IndexSettings | None = None,
     env: Mapping[str, str] | None = None,
+    system_site_packages: bool = False,
 ) -> bool:
     """Make sure a sound environment built with ``python`` exists; True if it was (re)built.
 
-    A sound environment is kept whatever backend built it. Callers hold the workspace lock.
+    A sound environment is kept whatever backend built it, but one whose system site packages
+    setting differs from ``system_site_packages`` is rebuilt (its packages are then installed
+    again). Callers hold the workspace lock.
     """
-    problem = venv_problem(venv_dir, python)
+    problem = venv_problem(venv_dir, python, system_site_packages=system_site_packages)
     if problem is None:
         return False
     if venv_dir.exists():
         log.info("rebuilding %s: %s", display_path(venv_dir), problem)
-    create_venv(venv_dir, backend=backend, python=python, uv=uv, index=index, env=env)
+    create_venv(
+        venv_dir,
+        backend=backend,
+        python=python,
+        uv=uv,
+        index=index,
+        env=env,
+        system_site_packages=system_site_packages,
+    )
     return True
 
 
+_SYSTEM_SITE_FLAG = "--system-site-packages"  # the same spelling for uv, virtualenv and venv
+
+
 def _create_with_uv(
-    venv_dir: Path, python: str, uv: str, index: IndexSettings, env: Mapping[str, str] | None
+    venv_dir: Path,
+    python: str,
+    uv: str,
+    index: IndexSettings,
+    env: Mapping[str, str] | None,
+    *,
+    flags: list[str],
 ) -> None:
     run_command(
-        [uv, "venv", "--no-project", "--color", "never", "--python", python, venv_dir], env=env
+        [uv, "venv", "--no-project", "--color", "never", *flags, "--python", python, venv_dir],
+        env=env,
     )
     wheel = bundled_pip_wheel(_cfg_version(read_pyvenv_cfg(venv_dir)))
     install: list[str | Path] = [uv, "pip", "install", "--python", venv_python(venv_dir)]
@@ -242,8 +308,10 @@ def _create_with_uv(
         run_command([*install, *index.uv_args(env), "pip"], env=env)
 
 
-def _create_with_virtualenv(venv_dir: Path, python: str, env: Mapping[str, str] | None) -> None:
-    flags = ["--no-setuptools", "--no-periodic-update"]
+def _create_with_virtualenv(
+    venv_dir: Path, python: str, env: Mapping[str, str] | None, extra: list[str]
+) -> None:
+    flags = ["--no-setuptools", "--no-periodic-update", *extra]
     if _virtualenv_older_than("21.5"):
         flags.append("--no-wheel")  # a no-op with a warning from 21.5, gone later
     run_command(
@@ -252,20 +320,23 @@ def _create_with_virtualenv(venv_dir: Path, python: str, env: Mapping[str, str] 
     )
 
 
-def _create_with_venv(venv_dir: Path, python: str, env: Mapping[str, str] | None) -> None:
-    run_command([python, "-m", "venv", "--without-pip", venv_dir], env=env)
+def _create_with_venv(
+    venv_dir: Path, python: str, env: Mapping[str, str] | None, flags: list[str]
+) -> None:
+    run_command([python, "-m", "venv", "--without-pip", *flags, venv_dir], env=env)
     venv_py = venv_python(venv_dir)
     wheel = bundled_pip_wheel(_cfg_version(read_pyvenv_cfg(venv_dir)))
     if wheel is None:
         run_command([venv_py, "-m", "ensurepip", "--default-pip"], env=env)
         return
     # pip runs from its own wheel to install itself; --isolated: no user configuration, as
-    # this step needs no index at all.
+    # this step needs no index at all; --ignore-installed: a pip among the system site
+    # packages must not stand in for the environment's own.
     run_command(
         [
             venv_py,
             f"{wheel}/pip",
-            *("install", "--isolated", "--quiet", "--no-index", "--no-deps"),
+            *("install", "--isolated", "--quiet", "--no-index", "--no-deps", "--ignore-installed"),
             *("--disable-pip-version-check", "--no-input", wheel),
         ],
         env=env,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Mapping
+from pathlib import Path
 
 from ivpm import options as opt
 from ivpm.context import Session
@@ -27,12 +29,16 @@ def activate(s: Session) -> None:
     `ivpm activate -c "CMD"` runs CMD with /bin/sh; `ivpm activate -- PROG ARGS...` runs PROG
     without a shell; `ivpm activate` starts an interactive $SHELL whose prompt is marked. The
     environment has VIRTUAL_ENV, PATH with packages/python/bin first, IVPM_PROJECT,
-    IVPM_PACKAGES and every env-set of ivpm.yaml applied. The exit status is the command's.
+    IVPM_PACKAGES and the env settings of ivpm.yaml applied. With with.python.venv: false
+    there is no environment to activate: the command runs with IVPM_PROJECT, IVPM_PACKAGES
+    and the env settings only. The exit status is the command's.
     """
     from ivpm.pyenv.activation import activation_env
     from ivpm.pyenv.shell import interactive_shell
+    from ivpm.pyenv.tree_env import tree_env_sets
 
-    if not venv_python(s.venv).exists():
+    has_venv = s.project.python.venv
+    if has_venv and not venv_python(s.venv).exists():
         raise SessionFailure(
             f"{s.venv.relative_to(s.project_dir)} does not exist yet",
             hint="run 'ivpm update' first to create the environment",
@@ -41,8 +47,13 @@ def activate(s: Session) -> None:
         os.environ,
         project_dir=s.project_dir,
         venv_dir=s.venv,
-        env_sets=s.project.env_sets.values(),
+        env_sets=tree_env_sets(s.project, s.packages_dir, dep_sets=s.context.dep_sets_requested),
     )
+    if not has_venv:
+        from ivpm.pyenv.choice import NO_VENV
+
+        s.log.info("%s: running without a Python environment", NO_VENV)
+        env = _without_venv(env, os.environ, s.venv)
     command = s.option(COMMAND)
     if command is not None and s.options.posargs:
         raise UsageError("give either -c CMD or -- PROG ARGS, not both")
@@ -53,6 +64,18 @@ def activate(s: Session) -> None:
     else:
         argv = interactive_shell(env, s.project.name)
     _exec(argv, env)
+
+
+def _without_venv(env: dict[str, str], base: Mapping[str, str], venv: Path) -> dict[str, str]:
+    """``env`` with the environment's activation taken back: VIRTUAL_ENV as in ``base`` and
+    packages/python/bin off PATH (for ``with.python.venv: false``)."""
+    env = dict(env)
+    env.pop("VIRTUAL_ENV", None)
+    if "VIRTUAL_ENV" in base:
+        env["VIRTUAL_ENV"] = base["VIRTUAL_ENV"]
+    bin_dir = str(venv / "bin")
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != bin_dir)
+    return env
 
 
 def _exec(argv: list[str], env: dict[str, str]) -> None:

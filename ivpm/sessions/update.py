@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from ivpm import layout
 from ivpm import options as opt
-from ivpm.context import Session
+from ivpm.context import Session, SessionSkipped
 from ivpm.sessions import session
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ FORCE_PY_INSTALL = opt.flag(
     help="reinstall every Python package",
     group=opt.GROUP_PYTHON,
 )
+#: What the install sessions take; --py-system-site-packages (in PYTHON_OPTIONS) is one.
 INSTALL_OPTIONS = (*opt.PYTHON_OPTIONS, SKIP_PY_INSTALL, FORCE_PY_INSTALL)
 
 
@@ -45,16 +46,61 @@ def fetch(s: Session) -> None:
 
 @session(name="venv", options=INSTALL_OPTIONS)
 def venv(s: Session) -> None:
-    """Create packages/python, the project's virtual environment, when missing or broken."""
+    """Create packages/python, the project's virtual environment, when missing or broken.
+
+    It sees the interpreter's own site-packages with with.python.system-site-packages: true
+    or --py-system-site-packages, and is rebuilt when that setting changes. With
+    with.python.venv: false no environment is made (an existing one is left alone).
+    """
     if s.option(SKIP_PY_INSTALL):
         s.skip("--skip-py-install")
+    if not s.project.python.venv:
+        _say_no_venv(s)
     from ivpm.pyenv.venv import ensure_venv, resolve_python
 
     choice = s.installer_choice
     python = resolve_python(s.option(opt.PYTHON))
-    if not ensure_venv(s.venv, backend=choice.backend, python=python, uv=choice.uv):
+    system_site = s.project.python.system_site_packages or s.option(opt.SYSTEM_SITE_PACKAGES)
+    if not ensure_venv(
+        s.venv,
+        backend=choice.backend,
+        python=python,
+        uv=choice.uv,
+        system_site_packages=system_site,
+    ):
         s.skip("up to date")
-    s.log.info("created %s (%s)", s.venv.relative_to(s.project_dir), choice.backend)
+    s.log.info(
+        "created %s (%s%s)",
+        s.venv.relative_to(s.project_dir),
+        choice.backend,
+        ", with the system site packages" if system_site else "",
+    )
+
+
+def _say_no_venv(s: Session) -> NoReturn:
+    """Say once what ``with.python.venv: false`` means for this run, then skip the session."""
+    from ivpm.pyenv.choice import NO_VENV
+
+    installer = s.option(opt.PY_UV)  # --py-uv and --py-pip store "uv" or "pip" here
+    given = [f"--py-{installer}"] if installer else []
+    given += [flag for flag, value in _python_flags(s) if value]
+    message = f"{NO_VENV}: no Python environment is made and no Python package is installed"
+    if layout.venv_python(s.venv).exists():
+        message += f" ({s.venv.relative_to(s.project_dir)} is left as it is)"
+    if given:
+        s.log.warning("%s; %s ignored", message, ", ".join(given))
+    else:
+        s.log.info("%s", message)
+    raise SessionSkipped(NO_VENV)
+
+
+def _python_flags(s: Session) -> list[tuple[str, object]]:
+    """The options about how packages/python is made, by flag, with their values."""
+    return [
+        (opt.VENV_BACKEND.flags[0], s.option(opt.VENV_BACKEND)),
+        (opt.PYTHON.flags[0], s.option(opt.PYTHON)),
+        (opt.SYSTEM_SITE_PACKAGES.flags[0], s.option(opt.SYSTEM_SITE_PACKAGES)),
+    ]
 
 
 @session(name="install_setup_deps", requires=["fetch", "venv"], options=INSTALL_OPTIONS)
@@ -77,19 +123,44 @@ def install(s: Session) -> None:
     _write_lock_file(s, only_if_stale=False)
 
 
-@session(name="update", requires=["install"], default=True, options=INSTALL_OPTIONS)
+@session(
+    name="update",
+    requires=["install"],
+    default=True,
+    options=[*opt.PROJECT_OPTIONS, *INSTALL_OPTIONS],
+)
 def update(s: Session) -> None:
     """Bring packages/ up to date with ivpm.yaml (fetch, venv, setup-deps, install)."""
     resolution = s.resolution
     if s.option(SKIP_PY_INSTALL):
         _write_lock_file(s, only_if_stale=True)
         s.log.info("sources fetched; Python install skipped (--skip-py-install)")
+    elif not s.project.python.venv:
+        _write_lock_file(s, only_if_stale=True)
+        s.log.info("sources fetched; no Python environment (with.python.venv is false)")
+    else:
+        s.log.info(
+            "%s is up to date with dep-set '%s' (%d dependencies)",
+            s.venv.relative_to(s.project_dir),
+            resolution.dep_set,
+            len(resolution.deps),
+        )
+    _fail_on_unhandled(s)
+
+
+def _fail_on_unhandled(s: Session) -> None:
+    """Exit 1 naming every dep of a kind this ivpm does not install: nothing is skipped silently."""
+    from ivpm.errors import SessionFailure
+    from ivpm.project.unhandled import unhandled_line
+
+    resolution = s.resolution
+    if not resolution.unhandled:
         return
-    s.log.info(
-        "%s is up to date with dep-set '%s' (%d dependencies)",
-        s.venv.relative_to(s.project_dir),
-        resolution.dep_set,
-        len(resolution.deps),
+    lines = [unhandled_line(resolution.deps[name].dep) for name in resolution.unhandled]
+    raise SessionFailure(
+        f"{len(lines)} dependencies were not installed: this ivpm does not handle their kind",
+        details="\n".join(lines),
+        hint="everything else is installed; install these as each line says",
     )
 
 
@@ -106,7 +177,7 @@ def _write_lock_file(s: Session, *, only_if_stale: bool) -> None:
 
     resolution, fetched = s.resolved()
     write_project_lock(
-        layout.lock_file(s.project_dir),
+        layout.lock_file(s.project_dir, s.project.deps_dir),
         resolution=resolution,
         fetched=fetched,
         venv_dir=s.venv,

@@ -11,12 +11,12 @@ from packaging.utils import canonicalize_name
 
 from ivpm.fetch.checkout import checkout_state
 from ivpm.layout import venv_python
-from ivpm.project.model import Dep, Resolution, ResolvedDep
+from ivpm.project.model import Dep, EnvAction, PathEntry, Project, Resolution, ResolvedDep, Source
 from ivpm.pyenv.distributions import editable_distributions, installed_distributions
 from ivpm.pyenv.health import failed_imports, has_built_extension, import_names
 from ivpm.pyenv.native import native_build_kind
 from ivpm.pyenv.state import EnvState, diff_states, load_state
-from ivpm.status.report import DepStatus, Problem
+from ivpm.status.report import DepStatus, EnvInfo, PackageInfo, PathInfo, Problem, Unhandled
 
 
 def collect_rows(
@@ -39,8 +39,15 @@ def collect_rows(
     changed = {r.name for r in (*changes.install, *changes.reinstall)}
     rows: list[DepStatus] = []
     dists: dict[str, str] = {}  # row name -> installed distribution to import-check
+    unhandled = set(resolution.unhandled)
     for name, resolved in resolution.deps.items():
+        if name in unhandled:
+            rows.append(_unhandled_row(resolved))
+            continue
         row, dist = _dep_row(project_dir, resolved, missing, installed, editables)
+        if resolved.sub_project is not None:
+            row.paths = path_infos(resolved.sub_project.paths)
+            row.env = env_infos(resolved.sub_project.env)
         if row.installed is not None and canonicalize_name(name) in changed:
             row.problems.append(Problem("stale", "ivpm.yaml changed since the last update"))
         if dist is not None and row.installed is not None:
@@ -66,6 +73,38 @@ def collect_rows(
     return rows
 
 
+def package_info(project: Project) -> PackageInfo:
+    """The root project's own ``paths`` and package-level ``env``, for ``status --json``."""
+    return PackageInfo(paths=path_infos(project.paths), env=env_infos(project.env))
+
+
+def path_infos(entries: Sequence[PathEntry]) -> tuple[PathInfo, ...]:
+    """``paths`` entries as reported: kind, type and the absolute path."""
+    return tuple(PathInfo(entry.kind, entry.type, str(entry.path)) for entry in entries)
+
+
+def env_infos(actions: Sequence[EnvAction]) -> tuple[EnvInfo, ...]:
+    """Package-level ``env`` entries as reported: variable, kind and values as written."""
+    return tuple(EnvInfo(action.name, action.kind, action.values) for action in actions)
+
+
+def _unhandled_row(resolved: ResolvedDep) -> DepStatus:
+    """The row of a dep this ivpm does not install: one ``unhandled`` problem, nothing read."""
+    from ivpm.project.unhandled import unhandled_line, unhandled_reason
+
+    dep = resolved.dep
+    row = DepStatus(name=dep.name, source=dep.src.value, wanted=wanted_text(dep))
+    row.unhandled = Unhandled(
+        name=dep.name,
+        source=dep.src.value,
+        location=dep.location,
+        reason=unhandled_reason(dep),
+        line=unhandled_line(dep),
+    )
+    row.problems.append(Problem("unhandled", f"not installed by this ivpm (src: {dep.src.value})"))
+    return row
+
+
 def _dep_row(
     project_dir: Path,
     resolved: ResolvedDep,
@@ -76,6 +115,10 @@ def _dep_row(
     dep = resolved.dep
     key = canonicalize_name(dep.name)
     row = DepStatus(name=dep.name, source=dep.src.value, wanted=wanted_text(dep))
+    if dep.src is Source.IVPM_YAML:  # a file whose deps are merged in: nothing is installed
+        if resolved.sub_project is not None:
+            row.path = shown(resolved.sub_project.path, project_dir)
+        return row, None
     if not dep.is_source:
         row.installed = installed.get(key)
         location = editables.get(key)

@@ -38,7 +38,7 @@ CASES = [
     ("name-list", "package:\n  name: [1]\n", 2, 9, "'name' must be a string, got a list"),
     ("name-null", "package:\n  name:\n", 2, 3, "'name' must be a string, got nothing"),
     ("unknown-package-key", HEAD + "  dep-set: []\n", 3, 3, "(did you mean 'dep-sets'?)"),
-    ("legacy-deps", HEAD + "  deps: []\n", 3, 3, "'deps' is not supported directly"),
+    ("legacy-with-dep-sets", HEAD + "  deps: []\n  dep-sets: []\n", 3, 3, "cannot be combined"),
     ("dep-sets-not-list", HEAD + "  dep-sets: x\n", 3, 13, "'dep-sets' must be a list"),
     ("deps-not-list", SET.replace("deps:\n", "deps: foo\n"), 5, 13, "'deps' must be a list"),
     ("dep-set-no-name", HEAD + "  dep-sets:\n    - deps: []\n", 4, 7, "missing the required key"),
@@ -59,7 +59,6 @@ CASES = [
     ("dep-name-nul", dep('name: "a\\0b"'), 6, 17, "control characters"),
     ("pypi-name-invalid", dep("name: foo bar"), 6, 17, "not a valid PyPI package name"),
     ("src-unknown", dep("name: x", "src: gti"), 7, 16, "unknown src 'gti' (did you mean 'git'?)"),
-    ("version-bare", dep("name: x", "version: 1.2.3"), 7, 20, "invalid version specifier '1.2.3'"),
     ("version-garbage", dep("name: x", "version: '>=>=1'"), 7, 20, "invalid version specifier"),
     ("extras-invalid", dep("name: x", "extras: [ok, 'a b']"), 7, 24, "invalid extra name 'a b'"),
     ("extras-map", dep("name: x", "extras: {a: 1}"), 7, 19, "a string or a list of strings"),
@@ -83,7 +82,13 @@ CASES = [
         "'branch' does not apply to a dir",
     ),
     ("dir-https", dep("name: x", "src: dir", "url: https://h/x"), 8, 16, "a dir dep needs a local"),
-    ("url-unclear", dep("name: x", "url: ftp://h/x"), 7, 16, "cannot tell whether 'ftp://h/x'"),
+    (
+        "url-unclear",
+        dep("name: x", "url: ftp://h/x"),
+        7,
+        16,
+        "cannot tell what kind of source 'ftp://h/x'",
+    ),
     ("url-dash", dep("name: x", "url: --upload-pack=touch"), 7, 16, "must not start with '-'"),
     ("url-ext", dep("name: x", "src: git", "url: 'ext::sh -c x'"), 8, 16, "'ext::' git transport"),
     ("url-fd", dep("name: x", "src: git", "url: 'fd::7'"), 8, 16, "'fd::' git transport"),
@@ -259,11 +264,10 @@ def test_render_shows_source_line_and_caret(write_project: WriteProject) -> None
     assert "hint: 'src' is one of: pypi, git, dir" in lines[-1]
 
 
-def test_version_hint(write_project: WriteProject) -> None:
+def test_bare_version_means_exactly_that_version(write_project: WriteProject) -> None:
     path = write_project(dep("name: x", "version: 1.2.3"))
-    with pytest.raises(ConfigError) as caught:
-        load_project(path)
-    assert caught.value.hint == "did you mean '==1.2.3'?"
+    (x,) = load_project(path).dep_sets["a"].deps
+    assert x.version == "==1.2.3"
 
 
 def test_duplicates_point_at_first(write_project: WriteProject) -> None:

@@ -120,7 +120,20 @@ def test_raw_deps_are_kept_out_of_levels(ws: Workspace) -> None:
 SELECTION_CASES = {
     # id: (the dep's extra keys, sub-project's extra lines, its sets, parent's set, expected)
     "dep-set": ({"dep_set": "two"}, "  default-dep-set: three\n", "one two three", "one", "two"),
-    "default-dep-set": ({}, "  default-dep-set: three\n", "one two three", "two", "three"),
+    "parent-name-over-sub-default": (
+        {},
+        "  default-dep-set: three\n",
+        "one two three",
+        "two",
+        "two",
+    ),
+    "sub-default-when-parent-name-missing": (
+        {},
+        "  default-dep-set: three\n",
+        "one two three",
+        "other",
+        "three",
+    ),
     "parent-name": ({}, "", "one two three", "two", "two"),
     "first": ({}, "", "one two three", "other", "one"),
     "only": ({}, "", "only", "other", "only"),
@@ -136,6 +149,27 @@ def test_sub_project_dep_set_selection(
     ws.package("sub", f"package:\n  name: sub\n{sub_extra}  dep-sets:\n{sets}")
     result = ws.resolve(project_yaml("root", git("sub", **dep_extra), sets=parent_set), parent_set)
     assert result.deps["sub"].requires == (f"from-{expected}",)
+
+
+def test_declaring_dep_set_default_dep_set_is_handed_down(ws: Workspace) -> None:
+    sets = "".join(f"    - name: {s}\n      deps: [{{name: from-{s}}}]\n" for s in ("one", "two"))
+    ws.package("sub", f"package:\n  name: sub\n  dep-sets:\n{sets}")
+    root = (
+        "package:\n  name: root\n  dep-sets:\n    - name: one\n      default-dep-set: two\n"
+        f"      deps:\n        - {git('sub')}\n"
+    )
+    result = ws.resolve(root, "one")
+    assert result.deps["sub"].requires == ("from-two",)
+
+
+def test_sub_project_naming_a_missing_dep_set_warns(
+    ws: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    ws.package("mid", project_yaml("mid", git("leaf", dep_set="nope")))
+    ws.package("leaf", project_yaml("leaf", "{name: six}", sets="main"))
+    result = ws.resolve(project_yaml("root", git("mid")))
+    assert result.deps["leaf"].requires == ("six",)
+    assert "has no dep-set 'nope'; using 'main' for 'leaf'" in caplog.text
 
 
 def test_sub_project_without_dep_sets(ws: Workspace) -> None:
@@ -181,27 +215,44 @@ def test_same_spec_twice_is_fine(ws: Workspace) -> None:
     assert result.deps["numpy"].dep.location.path == ws.packages / "a" / "ivpm.yaml"
 
 
-def test_conflicting_specs_show_both_locations(ws: Workspace) -> None:
-    ws.package("a", project_yaml("a", "{name: numpy, version: '>=1'}"))
+def test_pypi_specs_from_two_sub_projects_intersect(ws: Workspace) -> None:
+    ws.package("a", project_yaml("a", "{name: numpy, version: '>=1', extras: [x]}"))
+    ws.package("b", project_yaml("b", "{name: requests}", "{name: numpy, version: '<2'}"))
+    result = ws.resolve(project_yaml("root", git("a"), git("b")))
+    numpy = result.deps["numpy"].dep
+    from packaging.specifiers import SpecifierSet
+
+    assert SpecifierSet(numpy.version or "") == SpecifierSet(">=1,<2")
+    assert numpy.extras == ("x",)
+
+
+def test_disjoint_pypi_specs_show_both_locations(ws: Workspace) -> None:
+    ws.package("a", project_yaml("a", "{name: numpy, version: '<1'}"))
     ws.package("b", project_yaml("b", "{name: requests}", "{name: numpy, version: '>=2'}"))
     with pytest.raises(ConfigError) as caught:
         ws.resolve(project_yaml("root", git("a"), git("b")))
     error = caught.value
-    assert "conflicting specs for 'numpy' (version '>=1' vs '>=2')" in error.message
+    assert "no version of 'numpy' satisfies both '<1' and '>=2'" in error.message
     assert error.location is not None
     assert error.location.path == ws.packages / "b" / "ivpm.yaml"
     assert error.location.line == 7
     rendered = error.render()
-    assert "packages/b/ivpm.yaml:7:11: error: conflicting specs" in rendered
-    assert "packages/a/ivpm.yaml:6:11: note: first declared here" in rendered
+    assert "packages/b/ivpm.yaml:7:11: error: no version" in rendered
+    assert "packages/a/ivpm.yaml:6:11: note: the other spec" in rendered
 
 
-def test_conflicting_git_refs(ws: Workspace) -> None:
+def test_conflicting_git_refs_first_found_wins_with_a_warning(
+    ws: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
     ws.package("a", project_yaml("a", git("lib", branch="main")))
     ws.package("b", project_yaml("b", git("lib", tag="v1")))
     ws.package("lib")
-    with pytest.raises(ConfigError, match="branch 'main' vs \\(none\\), tag \\(none\\) vs 'v1'"):
-        ws.resolve(project_yaml("root", git("a"), git("b")))
+    result = ws.resolve(project_yaml("root", git("a"), git("b")))
+    assert result.deps["lib"].dep.branch == "main"
+    assert result.deps["b"].requires == ("lib",)
+    assert "packages/b/ivpm.yaml:6:11: warning: 'lib' is declared differently here" in caplog.text
+    assert "branch 'main' vs (none), tag (none) vs 'v1'" in caplog.text
+    assert "packages/a/ivpm.yaml:6:11" in caplog.text
 
 
 def test_cycle_among_sub_projects(ws: Workspace) -> None:
