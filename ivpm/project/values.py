@@ -40,11 +40,6 @@ def text(pair: f.Pair) -> str:
     return f.get_str(pair)
 
 
-def any_text(pair: f.Pair) -> str:
-    """A string, possibly empty."""
-    return f.get_str(pair, allow_empty=True)
-
-
 def package_name(pair: f.Pair) -> str:
     """The project's own name: any text without control characters."""
     name = f.get_str(pair)
