@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -17,12 +19,16 @@ def tests(session: nox.Session, installer: str) -> None:
     """Run the test suite with ivpm installing through pip or uv.
 
     The pip leg runs every test; the uv leg runs the tests that install packages
-    (marked ``installer``), since the rest do not depend on the installer.
+    (marked ``installer``), since the rest do not depend on the installer. Tests run in
+    parallel (pytest-xdist; ``IVPM_TEST_JOBS`` workers, default one per CPU): most of their
+    time is spent waiting on git, pip and uv processes.
     """
     session.install("-e", ".[test]")
     selection = [] if installer == "pip" else ["-m", "installer"]
     session.run(
         "pytest",
+        "-n",
+        os.environ.get("IVPM_TEST_JOBS", "auto"),
         *selection,
         *session.posargs,
         env={"IVPM_TEST_INSTALLER": installer},

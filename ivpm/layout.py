@@ -7,6 +7,8 @@ A project is a directory holding :data:`PROJECT_FILE`. ivpm writes only below it
       .ivpm.lock            the workspace lock (never deleted)
       .ivpm.lock.owner      who holds it, for the "waiting for ..." message
       package-lock.json     resolved git commits and installed versions
+      .ivpm-archives/       what each archive or release dep was fetched from
+                            (<name>.json; a release also <name>.release.json)
       python/               the virtual environment
         .ivpm-venv.json     its completion record (written last when it is built)
         .ivpm-state.json    the state record: what ivpm installed, and how
@@ -29,6 +31,7 @@ WORKSPACE_LOCK_NAME = ".ivpm.lock"
 WORKSPACE_LOCK_OWNER_NAME = ".ivpm.lock.owner"
 VENV_RECORD_NAME = ".ivpm-venv.json"
 STATE_RECORD_NAME = ".ivpm-state.json"
+ARCHIVE_RECORDS_DIR_NAME = ".ivpm-archives"
 
 #: Entries of ``packages/`` that belong to ivpm, so no source dep may be named after them.
 RESERVED_NAMES = frozenset({VENV_DIR_NAME, LOCK_FILE_NAME})

@@ -1,4 +1,8 @@
-"""Cloning git dependencies and moving existing checkouts to pinned commits.
+"""Cloning git dependencies, moving existing checkouts to pinned commits, and submodules.
+
+A checkout with a ``.gitmodules`` gets ``git submodule update --init --recursive`` after it is
+cloned or moved, unless its dep says ``submodules: false``. The user's git configuration is
+honoured as it is: ivpm never allows a transport git refuses (``protocol.file.allow``).
 
 git always runs without prompts, with the ``ext``/``fd`` transports disabled, with ``--`` before
 URLs and paths, and with an environment that cannot redirect it to another repository
@@ -7,13 +11,15 @@ URLs and paths, and with an environment that cannot redirect it to another repos
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ivpm.fetch.head import find_git_dir, read_head_commit
 from ivpm.fetch.result import DepFetchError, FetchResult
-from ivpm.fetch.staging import make_temp_dir, move_into_place, remove_path
+from ivpm.fetch.staging import make_temp_dir, move_into_place, remove_path, temp_path
 from ivpm.fetch.urls import clone_url
 from ivpm.proc import CommandFailed, run_command
 from ivpm.project.model import Dep
@@ -36,6 +42,11 @@ _REPO_ENV = (
 # Refs under which ivpm records commits it checked out itself (see _local_commits).
 _MARK_REF = "refs/ivpm/fetched"
 _AUTH_MARKERS = ("terminal prompts disabled", "could not read username", "authentication failed")
+_FILE_REFUSED = "transport 'file' not allowed"
+# Where git names the submodule that failed (the path may be absolute).
+_SUBMODULE_NAMED = re.compile(
+    r"(?:Failed to clone|submodule path|Failed to recurse into submodule path) '([^']+)'"
+)
 
 
 def git_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -78,7 +89,7 @@ def clone_git(dep: Dep, dest: Path, *, pin: str | None, git: Git, ssh: bool = Fa
     assert dep.url is not None
     temp = make_temp_dir(dest.parent, dep.name)
     try:
-        commit = _clone_into(dep, temp, pin=pin, git=git, ssh=ssh)
+        commit = clone_into(dep, temp, pin=pin, git=git, ssh=ssh)
         move_into_place(temp, dest)
     except BaseException:
         remove_path(temp)
@@ -122,10 +133,13 @@ def refresh_git(dep: Dep, dest: Path, *, pin: str | None, git: Git) -> FetchResu
             hint="push them (or put them on a branch you keep) and run the update again",
         )
     _checkout(dep, dest, pin, git, depth=dep.depth if _is_shallow(dest) else None)
+    update_submodules(dep, dest, git)
     return FetchResult(dep.name, dest, "git", "checked-out", _head(dest, git))
 
 
-def _clone_into(dep: Dep, temp: Path, *, pin: str | None, git: Git, ssh: bool) -> str | None:
+def clone_into(dep: Dep, temp: Path, *, pin: str | None, git: Git, ssh: bool) -> str | None:
+    """Clone ``dep`` into the new or empty folder ``temp`` (at ``pin`` when given), with its
+    submodules; returns the HEAD commit."""
     assert dep.url is not None
     target = pin or dep.commit
     args: list[str | Path] = ["clone", "-q"]
@@ -140,7 +154,80 @@ def _clone_into(dep: Dep, temp: Path, *, pin: str | None, git: Git, ssh: bool) -
     _git(dep, git, args, what="git clone")
     if target:
         _checkout(dep, temp, target, git, depth=dep.depth)
+    update_submodules(dep, temp, git, depth=dep.depth, fresh=True)
     return _head(temp, git)
+
+
+def update_submodules(
+    dep: Dep, repo: Path, git: Git, *, depth: int | None = None, fresh: bool = False
+) -> None:
+    """``git submodule update --init --recursive`` in ``repo`` when it has a ``.gitmodules``.
+
+    Nothing happens with ``submodules: false``. With ``depth`` the submodules are fetched that
+    shallow first; a server that will not serve a submodule's commit shallowly gets a second,
+    full attempt. ``fresh`` says ``repo`` was just cloned, so its submodules may be discarded
+    before that second attempt. A failure names the submodule.
+    """
+    if dep.submodules is False or not (repo / ".gitmodules").is_file():
+        return
+    args: list[str | Path] = ["submodule", "update", "--init", "--recursive"]
+    if depth is not None and fresh:
+        try:
+            git.run([*args, "--depth", str(depth)], repo=repo)
+            return
+        except CommandFailed as exc:
+            if _FILE_REFUSED in exc.output:
+                raise _submodule_error(dep, repo, exc) from exc
+        _discard_submodules(repo, git)
+    try:
+        git.run(args, repo=repo)
+    except CommandFailed as exc:
+        raise _submodule_error(dep, repo, exc) from exc
+
+
+def _discard_submodules(repo: Path, git: Git) -> None:
+    """Drop a fresh clone's half-made submodules so they can be cloned again in full."""
+    with contextlib.suppress(CommandFailed):
+        git.run(["submodule", "deinit", "--all", "--force", "--quiet"], repo=repo)
+    git_dir = find_git_dir(repo)
+    if git_dir is not None and (git_dir / "modules").is_dir():
+        aside = temp_path(git_dir, "modules")
+        os.rename(git_dir / "modules", aside)
+        remove_path(aside)
+
+
+def _submodule_error(dep: Dep, repo: Path, exc: CommandFailed) -> DepFetchError:
+    """The error for a failed submodule update, naming the submodules git named."""
+    names: list[str] = []
+    root = os.path.realpath(repo)
+    for match in _SUBMODULE_NAMED.finditer(exc.output):
+        name = match.group(1)
+        if os.path.isabs(name):
+            real = os.path.realpath(name)
+            name = os.path.relpath(real, root) if real.startswith(root + os.sep) else name
+        if name not in names:
+            names.append(name)
+    which = "submodule " + ", ".join(f"'{name}'" for name in names) if names else "its submodules"
+    lowered = exc.output.lower()
+    if _FILE_REFUSED in exc.output:
+        hint = (
+            "git refuses file:// submodules unless your git configuration allows them "
+            "(protocol.file.allow); if you trust these repositories: "
+            "git config --global protocol.file.allow always"
+        )
+    elif any(marker in lowered for marker in _AUTH_MARKERS):
+        hint = (
+            "a submodule needs credentials and ivpm runs git without prompts: "
+            "set up a credential helper or an SSH key"
+        )
+    else:
+        hint = "fix the submodule's URL, or say 'submodules: false' on the dep to skip them"
+    return DepFetchError(
+        dep,
+        f"git submodule update failed for {which} (exit {exc.returncode})",
+        output=exc.output,
+        hint=hint,
+    )
 
 
 def _checkout(dep: Dep, repo: Path, commit: str, git: Git, *, depth: int | None) -> None:

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str, int, int], None]
 _MAX_OUTPUT_LINES = 20
+#: The kinds whose content is downloaded (an archive or a release asset), not cloned or copied.
+DOWNLOADED = frozenset({Source.HTTP, Source.FILE, Source.URL, Source.GH_RLS})
 
 
 def default_jobs() -> int:
@@ -116,7 +118,11 @@ def fetch_deps(
                         unexpected = unexpected or exc
                     finished(dep.name)
             except BaseException:
+                from ivpm.fetch.http import abort_requests, allow_requests
+
+                abort_requests()  # unblock downloads waiting on a silent server
                 pool.shutdown(wait=True, cancel_futures=True)
+                allow_requests()
                 raise
         if unexpected is not None:
             raise unexpected
@@ -130,10 +136,21 @@ def _fast_path(dep: Dep, dest: Path, pin: str | None) -> FetchResult | None:
     """The result for a dep that needs no git process and no copying, else ``None``."""
     if not os.path.lexists(dest):
         return None
+    if dep.src in DOWNLOADED:
+        from ivpm.fetch.archive import kept_archive
+
+        return kept_archive(dep, dest)
     if dep.src is Source.DIR:
         if dep.link and dest.is_symlink() and not link_is_current(dep, dest):
             return None
         return FetchResult(dep.name, dest, "link" if dest.is_symlink() else "dir", "kept")
+    if dest.is_symlink():
+        from ivpm.cache.root import is_cache_link
+
+        if is_cache_link(dest):
+            from ivpm.cache.git import kept_cached_git
+
+            return kept_cached_git(dep, dest, pin)
     project_root = dest.parent.parent
     if dest.is_symlink() and not is_within(dest, project_root):
         raise DepFetchError(
@@ -186,6 +203,21 @@ def _fetch_one(dep: Dep, packages_dir: Path, pin: str | None, git: Git, ssh: boo
     dest = packages_dir / dep.name
     if dep.src is Source.DIR:
         return fetch_dir(dep, dest)
+    if dep.src is Source.GH_RLS:
+        from ivpm.fetch.ghrelease import fetch_release
+
+        return fetch_release(dep, dest)
+    if dep.src in DOWNLOADED:
+        from ivpm.fetch.archive import fetch_archive
+
+        return fetch_archive(dep, dest)
+    if dep.cache or dest.is_symlink():
+        from ivpm.cache.root import is_cache_link
+
+        if dep.cache or is_cache_link(dest):
+            from ivpm.cache.git import fetch_cached_git
+
+            return fetch_cached_git(dep, dest, pin=pin, git=git, ssh=ssh)
     if os.path.lexists(dest):
         return refresh_git(dep, dest, pin=pin, git=git)
     return clone_git(dep, dest, pin=pin, git=git, ssh=ssh)

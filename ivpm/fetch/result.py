@@ -8,19 +8,21 @@ from typing import Literal
 
 from ivpm.project.model import Dep
 
-Kind = Literal["git", "dir", "link"]
-Action = Literal["cloned", "copied", "linked", "kept", "checked-out"]
+Kind = Literal["git", "dir", "link", "archive", "file"]
+Action = Literal["cloned", "copied", "linked", "kept", "checked-out", "downloaded", "replaced"]
 
 
 @dataclass(frozen=True)
 class FetchResult:
     """The outcome for one source dependency.
 
-    ``kind`` describes what is on disk: a git checkout, a copied directory or a symlink.
+    ``kind`` describes what is on disk: a git checkout, a copied directory, a symlink, an
+    unpacked archive (or release asset), or a single downloaded file (``unpack: false``).
     ``action`` is ``cloned``/``copied``/``linked`` for a new ``packages/<name>`` (a re-pointed
     link is ``linked`` too), ``kept`` when an existing one was left as it was, and
     ``checked-out`` when an existing clean git checkout was moved to a commit pinned by the
-    lock file. ``commit`` is the checkout's HEAD commit for git deps, ``None`` otherwise (or when
+    lock file; ``downloaded`` for a new archive, ``replaced`` for one whose url or sha256
+    changed. ``commit`` is the checkout's HEAD commit for git deps, ``None`` otherwise (or when
     an existing ``packages/<name>`` is not a git checkout).
     """
 

@@ -35,9 +35,11 @@ def check_deps(deps: Sequence[Dep], pins: Mapping[str, str]) -> None:
         seen[dep.name] = dep
         if dep.src is Source.GIT:
             check_git_dep(dep)
-        elif dep.src is Source.DIR:
+        elif dep.src in (Source.DIR, Source.HTTP, Source.FILE, Source.URL, Source.GH_RLS):
             if not dep.url:
-                raise ConfigError(f"dependency '{dep.name}' (src: dir) has no url", dep.location)
+                raise ConfigError(
+                    f"dependency '{dep.name}' (src: {dep.src.value}) has no url", dep.location
+                )
         else:
             raise ConfigError(
                 f"dependency '{dep.name}' comes from {dep.src.value}, not a source that can be "

@@ -55,7 +55,7 @@ _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _SCP_LIKE = re.compile(r"^[A-Za-z0-9._~-]+@[A-Za-z0-9.-]+:")
 _LOCAL_PATH = re.compile(r"^(/|\./|\.\./|~|\.$|\.\.$|[A-Za-z]:[\\/])")
 #: URL endings that mean an archive (or a single file) to download, never a repository.
-ARCHIVE_EXTENSIONS = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip", ".jar")
+ARCHIVE_EXTENSIONS = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip", ".jar", ".whl")
 _CONTENT_TYPES = ("python", "raw", "module", "node")
 _PYTHON_TYPE_KEYS = ("editable", "extras")
 

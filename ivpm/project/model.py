@@ -38,8 +38,9 @@ class Source(enum.Enum):
         return self in _HANDLED
 
 
-_FETCHED = frozenset({Source.GIT, Source.DIR})
-_HANDLED = frozenset({Source.PYPI, Source.GIT, Source.DIR, Source.IVPM_YAML})
+_FETCHED = frozenset({Source.GIT, Source.DIR, Source.HTTP, Source.FILE, Source.URL, Source.GH_RLS})
+_HANDLED = frozenset({*_FETCHED, Source.PYPI, Source.IVPM_YAML, Source.PYPROJECT})
+_ARCHIVE = frozenset({Source.HTTP, Source.FILE, Source.URL})
 
 
 class PackageType(enum.Enum):
@@ -83,8 +84,18 @@ class Dep:
 
     @property
     def is_source(self) -> bool:
-        """True for deps that are fetched into ``packages/<name>`` (git and dir)."""
-        return self.src.fetched
+        """True for deps fetched into ``packages/<name>``: git, dir, archives, GitHub releases.
+
+        A wheel URL is not: it is installed as that wheel, straight from its URL.
+        """
+        return self.src.fetched and not self.is_wheel
+
+    @property
+    def is_wheel(self) -> bool:
+        """True for an archive dep whose URL names a wheel (``.whl``)."""
+        if self.src not in _ARCHIVE or self.url is None:
+            return False
+        return self.url.split("?", 1)[0].split("#", 1)[0].lower().endswith(".whl")
 
 
 @dataclass(frozen=True)

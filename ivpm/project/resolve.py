@@ -6,6 +6,10 @@ leniently: they are not the user's, so an unknown key there is a warning. The ro
 entries win over everything. Between other files, two PyPI specs for one name both apply (their
 intersection is installed); for anything else the first entry found (breadth-first) wins, with
 a warning naming both places.
+
+A local ``src: pyproject.toml`` dep is not fetched: its requirements become deps of their own
+(see :mod:`ivpm.project.pyproject_reqs`). An entry written in any ivpm.yaml beats one derived
+from a pyproject.toml, wherever either was found; derived PyPI specs for one name intersect.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from ivpm.project.graph import find_cycle, topo_levels
 from ivpm.project.loader import load_project
 from ivpm.project.model import Dep, PackageType, Project, Resolution, ResolvedDep, Source
 from ivpm.project.names import PYTHON_BUILD_FILES, canonical_name, is_distribution_name
+from ivpm.project.pyproject_reqs import pyproject_deps, pyproject_file
 
 Fetch = Callable[[Sequence[Dep]], Mapping[str, Path]]
 
@@ -116,6 +121,7 @@ class _Entry:
     path: Path | None = None
     sub: Project | None = None
     requires: list[str] = field(default_factory=list)  # canonical names
+    derived: bool = False  # from a pyproject.toml's requirement list, not written in an ivpm.yaml
 
 
 class _Resolver:
@@ -125,6 +131,7 @@ class _Resolver:
         self.diagnostics = diagnostics
         self.entries: dict[str, _Entry] = {}  # canonical name -> entry, in discovery order
         self.edges: dict[tuple[str, str], Location] = {}  # (from, to) -> where `from` lists `to`
+        self.more_pyprojects: dict[str, list[Dep]] = {}  # same-named root pyproject.toml deps
 
     def run(self, dep_sets: tuple[str, ...]) -> Resolution:
         frontier: list[tuple[str, _Parent]] = []
@@ -172,6 +179,9 @@ class _Resolver:
     def merge_root(self, key: str, dep: Dep) -> None:
         """A second root entry for one name, from another selected dep-set (``-d a,b``)."""
         existing = self.entries[key]
+        if existing.dep.src is Source.PYPROJECT and dep.src is Source.PYPROJECT:
+            self.more_pyprojects.setdefault(key, []).append(dep)  # both dep-sets' lists apply
+            return
         if same_spec(existing.dep, dep):
             return
         if existing.dep.src is Source.PYPI and dep.src is Source.PYPI:
@@ -187,12 +197,19 @@ class _Resolver:
 
     def expand(self, frontier: list[tuple[str, _Parent]]) -> list[tuple[str, _Parent]]:
         """Fetch one level of source deps and queue the new deps their files bring."""
-        fetched = [self.entries[key].dep for key, _ in frontier if self.entries[key].dep.is_source]
+        start = {key: self.entries[key].dep for key, _ in frontier}
+        fetched = [dep for dep in start.values() if dep.is_source]
         paths = self.fetch(fetched) if fetched else {}
         root_key = canonical_name(self.project.name)
-        following: list[tuple[str, _Parent]] = []
+        following: dict[str, _Parent] = {}
         for key, parent in frontier:
             entry = self.entries[key]
+            if entry.dep is not start[key]:
+                continue  # replaced by an explicit entry during this level: queued again
+            if entry.dep.src is Source.PYPROJECT:
+                for dep in (entry.dep, *self.more_pyprojects.pop(key, ())):
+                    self.take_pyproject(dep, (key, root_key), parent, following)
+                continue
             sub = self.sub_project(entry, paths)
             if sub is None:
                 continue
@@ -209,14 +226,33 @@ class _Resolver:
             child = _Parent(set_name, sub.dep_sets[set_name].default_dep_set)
             for dep in effective_deps(sub, set_name).values():
                 dep_key = canonical_name(dep.name)
+                if dep.src is Source.PYPROJECT and dep_key in (key, root_key, *self.entries):
+                    # its name is taken, but the requirements of its file still apply
+                    self.take_pyproject(dep, (key, root_key), child, following)
+                    continue
                 if dep_key in (key, root_key):
                     continue  # a package listing itself, or the project being resolved
                 if self.add(dep_key, dep):
-                    following.append((dep_key, child))
+                    following.setdefault(dep_key, child)
                 if dep_key not in entry.requires and entry.dep.src is not Source.IVPM_YAML:
                     entry.requires.append(dep_key)
                     self.edges[(key, dep_key)] = dep.location
-        return following
+        return list(following.items())
+
+    def take_pyproject(
+        self, dep: Dep, skip: tuple[str, ...], parent: _Parent, following: dict[str, _Parent]
+    ) -> None:
+        """Record the requirements a local pyproject.toml dep lists, queueing the new ones.
+
+        Requirements naming ``skip`` (the dep itself, the project being resolved) are left
+        out; a remote pyproject.toml brings nothing (it stays reported as unhandled).
+        """
+        if pyproject_file(dep) is None:
+            return
+        for derived in pyproject_deps(dep):
+            key = canonical_name(derived.name)
+            if key not in skip and self.add(key, derived, derived=True):
+                following.setdefault(key, parent)
 
     def sub_project(self, entry: _Entry, paths: Mapping[str, Path]) -> Project | None:
         """The ivpm.yaml that brings ``entry``'s own deps, loaded leniently; None if none."""
@@ -241,16 +277,35 @@ class _Resolver:
             return None
         return load_project(sub_file, strict=False, diagnostics=self.diagnostics)
 
-    def add(self, key: str, dep: Dep) -> bool:
-        """Record ``dep`` from a non-root file; True when it is new."""
+    def add(self, key: str, dep: Dep, *, derived: bool = False) -> bool:
+        """Record ``dep`` from a non-root file (or a pyproject.toml: ``derived``); True when it
+        is new, or replaces a derived entry, so that it is expanded."""
         existing = self.entries.get(key)
         if existing is None:
-            self.entries[key] = _Entry(dep, from_root=False)
+            self.entries[key] = _Entry(dep, from_root=False, derived=derived)
+            return True
+        if existing.from_root:
+            if not same_spec(existing.dep, dep):
+                _log.debug("%s: '%s' overridden by the root project", dep.location, dep.name)
+            return False
+        if derived and not existing.derived:
+            _log.debug(
+                "%s: '%s' from the pyproject.toml overridden by the entry at %s",
+                dep.location,
+                dep.name,
+                existing.dep.location,
+            )
+            return False
+        if existing.derived and not derived:
+            _log.debug(
+                "%s: '%s' overrides the pyproject.toml requirement from %s",
+                dep.location,
+                dep.name,
+                existing.dep.location,
+            )
+            existing.dep, existing.derived = dep, False
             return True
         if same_spec(existing.dep, dep):
-            return False
-        if existing.from_root:
-            _log.debug("%s: '%s' overridden by the root project", dep.location, dep.name)
             return False
         if existing.dep.src is Source.PYPI and dep.src is Source.PYPI:
             existing.dep = self.intersect(existing.dep, dep)
@@ -318,7 +373,7 @@ class _Resolver:
         return order
 
     def is_python(self, entry: _Entry) -> bool:
-        if entry.dep.src is Source.PYPI:
+        if entry.dep.src is Source.PYPI or entry.dep.is_wheel:
             return True
         if not entry.dep.is_source:
             return False
@@ -348,7 +403,10 @@ def _named_file(dep: Dep) -> Path | None:
 
 
 def _unhandled(dep: Dep) -> bool:
-    """True for a dep this ivpm cannot install (its kind, or a remote ``src: ivpm.yaml``)."""
+    """True for a dep this ivpm cannot install (its kind, or a remote ivpm.yaml or
+    pyproject.toml)."""
     if dep.src is Source.IVPM_YAML:
         return _named_file(dep) is None
+    if dep.src is Source.PYPROJECT:
+        return pyproject_file(dep) is None
     return not dep.src.handled

@@ -1,8 +1,8 @@
 """What this ivpm does not do with a dep, and what the user can run instead.
 
 Deps of kinds this ivpm does not install (node packages, FuseSoC cores, environment modules,
-marketplace plugins, and for now archives, GitHub releases and pyproject.toml requirement
-lists) are loaded and shown, never silently skipped: ``update`` installs everything else and
+marketplace plugins, and an ivpm.yaml or pyproject.toml named by a remote URL) are loaded and
+shown, never silently skipped: ``update`` installs everything else and
 then fails with one line per such dep, written by :func:`unhandled_line`.
 """
 
@@ -28,16 +28,9 @@ _NOT_DONE: dict[Source, tuple[str, str]] = {
         "marketplace plugins are not installed by this ivpm",
         "install the plugins from {where} with the tool they belong to",
     ),
-    Source.HTTP: ("archives are not downloaded by this ivpm yet", "download {where}"),
-    Source.FILE: ("archives are not unpacked by this ivpm yet", "unpack {where}"),
-    Source.URL: ("archives are not downloaded by this ivpm yet", "download {where}"),
-    Source.GH_RLS: (
-        "GitHub releases are not downloaded by this ivpm yet",
-        "download a release asset from {where}/releases",
-    ),
     Source.PYPROJECT: (
-        "pyproject.toml requirement lists are not read by this ivpm yet",
-        "pip install the requirements listed in {where}",
+        "a remote pyproject.toml is not downloaded by this ivpm",
+        "download {where} and name it with 'path:'",
     ),
     Source.IVPM_YAML: (
         "a remote ivpm.yaml is not downloaded by this ivpm",

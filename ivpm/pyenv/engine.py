@@ -14,19 +14,22 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+import os
+import stat
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ivpm.errors import SessionFailure
+from ivpm.errors import ConfigError, SessionFailure
 from ivpm.project.names import canonical_name
 from ivpm.pyenv import state as records
 from ivpm.pyenv.state import Changes, EnvState, Requirement, build_digest
 
 if TYPE_CHECKING:
     from ivpm.lockfile import LockData
-    from ivpm.project.model import Resolution, ResolvedDep
+    from ivpm.project.model import Dep, Resolution, ResolvedDep
     from ivpm.pyenv.index import IndexSettings
     from ivpm.pyenv.installer import Installer
 
@@ -34,30 +37,84 @@ Batch = Sequence[Requirement]
 
 
 def requirement_of(resolved: ResolvedDep, *, setup: bool) -> Requirement:
-    """What installing one resolved dep means: a PyPI line, or an editable source folder."""
+    """What installing one resolved dep means: a PyPI line, a wheel URL, or a source folder.
+
+    A source folder ivpm cannot write (an entry of the shared cache, which is read-only) is
+    installed non-editable, from its real path, so a new cache entry means a reinstall; the
+    build runs on a temporary copy (see :func:`install_batch`).
+    """
     dep = resolved.dep
     extras = tuple(dep.extras)
+    extra_text = f"[{','.join(extras)}]" if extras else ""
+    if dep.is_wheel:
+        name, url = wheel_reference(dep)
+        return Requirement(
+            name=canonical_name(name),
+            line=f"{name}{extra_text} @ {url}",
+            extras=extras,
+            setup=setup,
+        )
     if dep.is_source:
         assert resolved.path is not None
         path = resolved.path.absolute()
-        line = str(path)
-        if not dep.editable and extras:
-            line += f"[{','.join(extras)}]"
+        read_only = is_read_only(path)
+        editable = dep.editable and not read_only
+        line = os.path.realpath(path) if read_only else str(path)
+        if not editable and extras:
+            line += extra_text
         return Requirement(
             name=canonical_name(dep.name),
             line=line,
-            editable=dep.editable,
+            editable=editable,
             extras=extras,
             digest=build_digest(path),
             setup=setup,
         )
-    extra_text = f"[{','.join(extras)}]" if extras else ""
     return Requirement(
         name=canonical_name(dep.name),
         line=f"{dep.name}{extra_text}{dep.version or ''}",
         extras=extras,
         setup=setup,
     )
+
+
+def is_read_only(path: Path) -> bool:
+    """True when ``path`` (links followed) is a folder sealed read-only (no write bit, as a
+    cache entry is) or one this process cannot write. The mode is checked too, since root
+    may write anywhere."""
+    real = os.path.realpath(path)
+    try:
+        mode = os.stat(real).st_mode
+    except OSError:
+        return False
+    return stat.S_ISDIR(mode) and (not mode & 0o222 or not os.access(real, os.W_OK))
+
+
+def wheel_reference(dep: Dep) -> tuple[str, str]:
+    """The distribution name (from the file name) and the URL of a wheel dep.
+
+    A ``src: file`` path, or a plain path, is made absolute against the folder of the
+    ivpm.yaml that declared it and given as a ``file://`` URL.
+    """
+    from urllib.parse import unquote, urlsplit
+
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    assert dep.url is not None
+    url = dep.url
+    if "://" not in url:
+        base = dep.declared_in.parent if dep.declared_in is not None else Path.cwd()
+        url = (base / Path(url).expanduser()).absolute().as_uri()
+    filename = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    try:
+        name = str(parse_wheel_filename(filename)[0])
+    except InvalidWheelFilename:
+        raise ConfigError(
+            f"dep '{dep.name}': {filename!r} is not a wheel file name",
+            dep.location,
+            hint="a wheel is named NAME-VERSION(-BUILD)-PYTHON-ABI-PLATFORM.whl",
+        ) from None
+    return name, url
 
 
 def wanted_state(
@@ -157,14 +214,41 @@ def install_batch(
 
     batch, constraints = prepare_batch(batch, installer.venv_dir, constraints)
     again = set(reinstall)
-    installer.install(
-        [r.line for r in batch if not r.editable],
-        editable=[editable_target(r) for r in batch if r.editable],
-        index=index,
-        no_build_isolation=any(r.is_source for r in batch),
-        reinstall=[r.line if r.editable else r.name for r in batch if r.name in again],
-        constraints=constraints,
-    )
+    with _writable_copies(batch) as lines:
+        installer.install(
+            [lines[r.name] for r in batch if not r.editable],
+            editable=[editable_target(r) for r in batch if r.editable],
+            index=index,
+            no_build_isolation=any(r.is_source for r in batch),
+            reinstall=[r.line if r.editable else r.name for r in batch if r.name in again],
+            constraints=constraints,
+        )
+
+
+@contextmanager
+def _writable_copies(batch: Batch) -> Iterator[dict[str, str]]:
+    """Each non-editable requirement's installer argument; a read-only source folder is
+    copied to a temporary folder first, since building writes into the source tree."""
+    import tempfile
+
+    from ivpm.cache.seal import copy_writable
+
+    lines = {r.name: r.line for r in batch}
+    read_only = [r for r in batch if r.is_source and not r.editable and _read_only_line(r)]
+    if not read_only:
+        yield lines
+        return
+    with tempfile.TemporaryDirectory(prefix="ivpm-build-") as scratch:
+        for requirement in read_only:
+            folder, _, extras = requirement.line.partition("[")
+            copy = Path(scratch) / requirement.name
+            copy_writable(Path(folder), copy)
+            lines[requirement.name] = str(copy) + (f"[{extras}" if extras else "")
+        yield lines
+
+
+def _read_only_line(requirement: Requirement) -> bool:
+    return is_read_only(Path(requirement.line.partition("[")[0]))
 
 
 def editable_target(requirement: Requirement) -> str:

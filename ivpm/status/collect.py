@@ -13,6 +13,7 @@ from ivpm.fetch.checkout import checkout_state
 from ivpm.layout import venv_python
 from ivpm.project.model import Dep, EnvAction, PathEntry, Project, Resolution, ResolvedDep, Source
 from ivpm.pyenv.distributions import editable_distributions, installed_distributions
+from ivpm.pyenv.engine import is_read_only
 from ivpm.pyenv.health import failed_imports, has_built_extension, import_names
 from ivpm.pyenv.native import native_build_kind
 from ivpm.pyenv.state import EnvState, diff_states, load_state
@@ -115,7 +116,7 @@ def _dep_row(
     dep = resolved.dep
     key = canonicalize_name(dep.name)
     row = DepStatus(name=dep.name, source=dep.src.value, wanted=wanted_text(dep))
-    if dep.src is Source.IVPM_YAML:  # a file whose deps are merged in: nothing is installed
+    if dep.src in (Source.IVPM_YAML, Source.PYPROJECT):  # lists deps; installs nothing itself
         if resolved.sub_project is not None:
             row.path = shown(resolved.sub_project.path, project_dir)
         return row, None
@@ -151,6 +152,8 @@ def _dep_row(
         elsewhere = editables.get(key)
         if row.installed is None:
             row.problems.append(Problem("not-installed", "not installed"))
+        elif not dep.editable or is_read_only(path):
+            pass  # installed as a regular package, as ivpm.yaml (or the read-only cache) says
         elif elsewhere is None:
             row.problems.append(
                 Problem("not-editable", f"installed, but not editable from {row.path}")
@@ -168,8 +171,14 @@ def _dep_row(
 def wanted_text(dep: Dep) -> str:
     """The spec a dep asks for, as shown in the WANTED column."""
     extras = f"[{','.join(dep.extras)}]" if dep.extras else ""
+    if dep.is_wheel:
+        return f"wheel {dep.url}{extras}"
     if not dep.is_source:
         return (dep.version or "any") + extras
+    if dep.src is Source.GH_RLS:
+        return f"release {dep.version or 'latest'} of {dep.url}"
+    if dep.src in (Source.HTTP, Source.FILE, Source.URL):
+        return f"archive {dep.url}" + (f" sha256 {dep.sha256[:12]}" if dep.sha256 else "")
     for label, value in (("branch", dep.branch), ("tag", dep.tag), ("commit", dep.commit)):
         if value:
             return f"{label} {value}{extras}"
