@@ -8,6 +8,7 @@ with each kind is :attr:`~ivpm.project.model.Source.handled`.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -17,7 +18,7 @@ from ivpm.project import fields as f
 from ivpm.project import values as v
 from ivpm.project.diagnostics import Diagnostics
 from ivpm.project.keys import Entries, Key, Table
-from ivpm.project.model import Dep, PackageType, Source
+from ivpm.project.model import ARCHIVE_SOURCES, Dep, PackageType, Source
 from ivpm.project.names import (
     canonical_name,
     dep_name_problem,
@@ -34,7 +35,7 @@ ALL = frozenset(Source)
 PYPI = frozenset({S.PYPI})
 GIT = frozenset({S.GIT})
 DIR = frozenset({S.DIR})
-ARCHIVE = frozenset({S.HTTP, S.FILE, S.URL})
+ARCHIVE = ARCHIVE_SOURCES
 RELEASE = frozenset({S.GH_RLS})
 #: The kinds whose content is found at a ``url``.
 URL_KINDS = frozenset(
@@ -120,7 +121,7 @@ def _merge_type(spec: TypeSpec, name: str, opts: f.Pair | None) -> TypeSpec:
     if spec.kind is PackageType.PYTHON:
         kind = PackageType.PYTHON  # python together with other content is still installed
     editable, extras = spec.editable, spec.extras
-    if opts is not None and not (isinstance(opts[1], Scalar) and opts[1].kind == "null"):
+    if opts is not None and not f.is_null(opts[1]):
         options = f.get_map(opts)
         allowed = _PYTHON_TYPE_KEYS if name == "python" else ()
         for key, (key_node, _) in options.entries.items():
@@ -162,7 +163,7 @@ class DepKeys(Table):
     link: DepKey[bool] = DepKey("link", f.get_bool, False, only=DIR, hint=_LINK_HINT)
     dep_set: DepKey[str | None] = DepKey("dep-set", v.text, None, only=SUB_PROJECT_KINDS)
     deps: DepKey[bool] = DepKey("deps", v.skip_deps, False)
-    deps_mode: DepKey[str | None] = DepKey("deps-mode", v.deps_mode, None)
+    deps_mode: DepKey[str | None] = DepKey("deps-mode", v.deps_mode, None, checked_only=True)
     cache: DepKey[bool | None] = DepKey("cache", f.get_bool, None, only=URL_KINDS)
     unpack: DepKey[bool | None] = DepKey("unpack", f.get_bool, None, only=ARCHIVE | RELEASE)
     sha256: DepKey[str | None] = DepKey("sha256", v.sha256, None, only=ARCHIVE)
@@ -177,10 +178,14 @@ class DepKeys(Table):
     modulefile: DepKey[str | None] = DepKey("modulefile", v.text, None, only=frozenset({S.MODULE}))
     root: DepKey[str | None] = DepKey("root", v.text, None, only=frozenset({S.MODULE}))
     resolve_root: DepKey[Node | None] = DepKey(
-        "resolve-root", v.node, None, only=frozenset({S.MODULE})
+        "resolve-root", v.node, None, only=frozenset({S.MODULE}), checked_only=True
     )
-    dev: DepKey[bool | None] = DepKey("dev", f.get_bool, None, only=frozenset({S.NPM}))
-    optional: DepKey[bool | None] = DepKey("optional", f.get_bool, None, only=frozenset({S.NPM}))
+    dev: DepKey[bool | None] = DepKey(
+        "dev", f.get_bool, None, only=frozenset({S.NPM}), checked_only=True
+    )
+    optional: DepKey[bool | None] = DepKey(
+        "optional", f.get_bool, None, only=frozenset({S.NPM}), checked_only=True
+    )
     plugins: DepKey[tuple[str, ...]] = DepKey(
         "plugins", v.text_list, (), only=frozenset({S.MARKETPLACE})
     )
@@ -188,9 +193,9 @@ class DepKeys(Table):
         "marketplace-file", v.text, None, only=frozenset({S.MARKETPLACE})
     )
     patches: DepKey[tuple[str, ...]] = DepKey("patches", v.text_list, ())
-    agents: DepKey[Node | None] = DepKey("agents", v.node, None)
-    description: DepKey[str] = DepKey("description", v.doc_text, "")
-    doc: DepKey[str] = DepKey("doc", v.doc_text, "")
+    agents: DepKey[Node | None] = DepKey("agents", v.node, None, checked_only=True)
+    description: DepKey[str] = DepKey("description", v.doc_text, "", checked_only=True)
+    doc: DepKey[str] = DepKey("doc", v.doc_text, "", checked_only=True)
 
 
 _ROWS: dict[str, DepKey[Any]] = {row.name: row for row in DepKeys.KEYS if isinstance(row, DepKey)}
@@ -306,16 +311,6 @@ def read_dep(node: Node, diagnostics: Diagnostics) -> Dep:
     )
 
 
-#: Keys that are checked and then only shown (status, check), never acted on.
-_CHECKED_ONLY: tuple[DepKey[Any], ...] = (
-    DepKeys.description,
-    DepKeys.doc,
-    DepKeys.agents,
-    DepKeys.deps_mode,
-    DepKeys.dev,
-    DepKeys.optional,
-    DepKeys.resolve_root,
-)
 #: Kind-specific keys kept as text in :attr:`Dep.options`.
 _KEPT_AS_TEXT: tuple[DepKey[Any], ...] = (
     DepKeys.source,
@@ -331,9 +326,7 @@ _KEPT_AS_TEXT: tuple[DepKey[Any], ...] = (
 
 def _options(entries: Entries) -> tuple[tuple[str, str], ...]:
     """The kind-specific keys as ``(key, text)``; the informational keys are only checked."""
-    for row in _CHECKED_ONLY:
-        if entries.has(row):
-            entries.get(row)
+    entries.check_only()
     return tuple(
         (row.name, _as_text(entries.get(row))) for row in _KEPT_AS_TEXT if entries.has(row)
     )
@@ -359,9 +352,10 @@ def _likely_source(mapping: Map) -> Source:
     return Source.PYPI
 
 
+@functools.cache
 def _keys_for(src: Source) -> tuple[str, ...]:
     """The dep keys that apply to ``src`` deps, in table order."""
-    return tuple(dict.fromkeys(row.name for row in _ROWS.values() if src in row.only))
+    return tuple(row.name for row in _ROWS.values() if src in row.only)
 
 
 def _version(entries: Entries, src: Source) -> str | None:
@@ -370,20 +364,20 @@ def _version(entries: Entries, src: Source) -> str | None:
         return None
     if src is Source.PYPI:
         return entries.get(DepKeys.version)
-    return v.release_version(entries.mapping.entries["version"])
+    return v.text(entries.mapping.entries["version"])  # a release: as written
 
 
 def _source(entries: Entries, url: str | None) -> Source:
     """``src`` as written, else ``pypi: true``, else what ``url`` implies, else pypi (no url)."""
     explicit = entries.get(DepKeys.src)
     if explicit is not None:
-        if entries.has(DepKeys.pypi) and entries.get(DepKeys.pypi) and explicit is not S.PYPI:
+        if entries.get(DepKeys.pypi) and explicit is not S.PYPI:
             raise ConfigError(
                 f"'pypi: true' contradicts 'src: {explicit.value}'",
                 entries.key_loc(DepKeys.pypi),
             )
         return explicit
-    if entries.has(DepKeys.pypi) and entries.get(DepKeys.pypi):
+    if entries.get(DepKeys.pypi):
         return Source.PYPI
     if url is None:
         return Source.PYPI

@@ -83,8 +83,3 @@ class Diagnostics:
             if not self.collect:
                 raise
             self.problems.append(error)
-
-
-def lenient() -> Diagnostics:
-    """The mode for a sub-project's file: unknown keys warn."""
-    return Diagnostics(strict=False)

@@ -31,7 +31,7 @@ def require(mapping: Map, key: str, what: str) -> Pair:
 def type_error(pair: Pair, expected: str, hint: str | None = None) -> ConfigError:
     """The error for a value of the wrong type (a missing value points at its key)."""
     key, value = pair
-    loc = key.loc if _is_null(value) else value.loc
+    loc = key.loc if is_null(value) else value.loc
     return ConfigError(f"'{key.text}' must be {expected}, got {describe(value)}", loc, hint=hint)
 
 
@@ -82,7 +82,7 @@ def get_list(pair: Pair) -> tuple[Node, ...]:
     value = pair[1]
     if isinstance(value, Seq):
         return value.items
-    if _is_null(value):
+    if is_null(value):
         return ()
     raise type_error(pair, "a list")
 
@@ -93,7 +93,7 @@ def get_str_list(pair: Pair) -> tuple[tuple[str, Location], ...]:
     if isinstance(value, Seq):
         result = []
         for item in value.items:
-            if _is_null(item):
+            if is_null(item):
                 raise ConfigError(f"'{pair[0].text}' has an empty list item", item.loc)
             result.append((get_str((pair[0], item)), item.loc))
         return tuple(result)
@@ -102,7 +102,8 @@ def get_str_list(pair: Pair) -> tuple[tuple[str, Location], ...]:
     raise type_error(pair, "a string or a list of strings")
 
 
-def _is_null(node: Node) -> bool:
+def is_null(node: Node) -> bool:
+    """True for an empty value (``key:`` with nothing after it, or ``null``)."""
     return isinstance(node, Scalar) and node.kind == "null"
 
 

@@ -36,13 +36,16 @@ class Key(Generic[T]):
     """One key of a level: its name, how its value is read, and its value when absent.
 
     ``read`` checks and converts the value; ``default`` is what an absent key means (unused for
-    a ``required`` key, whose absence is an error at the mapping).
+    a ``required`` key, whose absence is an error at the mapping). A ``checked_only`` key is
+    validated by :meth:`Entries.check_only` and its value is never kept (documentation, and
+    settings this ivpm accepts without acting on them).
     """
 
     name: str
     read: Callable[[f.Pair], T]
     default: T
     required: bool = False
+    checked_only: bool = False
 
 
 class Table:
@@ -110,6 +113,12 @@ class Entries:
             return key.read(f.require(self.mapping, key.name, self.table.WHAT))
         pair = self.mapping.get(key.name)
         return key.default if pair is None else key.read(pair)
+
+    def check_only(self) -> None:
+        """Read (and so check) every ``checked_only`` key present, in table order."""
+        for key in self.table.KEYS:
+            if key.checked_only and key.name in self.mapping.entries:
+                key.read(self.mapping.entries[key.name])
 
     def has(self, key: Key[Any]) -> bool:
         """True when the mapping holds ``key``."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from ivpm.errors import ConfigError, Location, did_you_mean
 from ivpm.project import fields as f
@@ -24,7 +23,7 @@ from ivpm.project.keys import Entries, Key, Table
 from ivpm.project.model import DepSet, EnvAction, EnvSet, PathEntry, Project, PythonSettings
 from ivpm.project.names import canonical_name
 from ivpm.project.variables import substitute_map, variable_values
-from ivpm.project.yamlnodes import Map, Node, Scalar, describe, read_yaml_file
+from ivpm.project.yamlnodes import Map, Node, describe, read_yaml_file
 
 _SCHEMA_KEY = "$schema"  # editors add it; it says which schema to check the file against
 
@@ -34,15 +33,15 @@ class PackageKeys(Table):
 
     WHAT = "'package'"
     name: Key[str] = Key("name", v.package_name, "", required=True)
-    version: Key[str] = Key("version", v.doc_text, "")
-    description: Key[str] = Key("description", v.doc_text, "")
-    doc: Key[str] = Key("doc", v.doc_text, "")
-    license: Key[str] = Key("license", v.doc_text, "")
-    homepage: Key[str] = Key("homepage", v.doc_text, "")
-    documentation: Key[str] = Key("documentation", v.doc_text, "")
-    maintainers: Key[tuple[str, ...]] = Key("maintainers", v.text_list, ())
-    type: Key[Node | None] = Key("type", v.node, None)
-    provides: Key[Node | None] = Key("provides", v.node, None)
+    version: Key[str] = Key("version", v.doc_text, "", checked_only=True)
+    description: Key[str] = Key("description", v.doc_text, "", checked_only=True)
+    doc: Key[str] = Key("doc", v.doc_text, "", checked_only=True)
+    license: Key[str] = Key("license", v.doc_text, "", checked_only=True)
+    homepage: Key[str] = Key("homepage", v.doc_text, "", checked_only=True)
+    documentation: Key[str] = Key("documentation", v.doc_text, "", checked_only=True)
+    maintainers: Key[tuple[str, ...]] = Key("maintainers", v.text_list, (), checked_only=True)
+    type: Key[Node | None] = Key("type", v.node, None, checked_only=True)
+    provides: Key[Node | None] = Key("provides", v.node, None, checked_only=True)
     default_dep_set: Key[str | None] = Key("default-dep-set", v.text, None)
     setup_deps: Key[v.SetupDeps] = Key("setup-deps", v.setup_deps, v.SetupDeps())
     dep_sets: Key[tuple[Node, ...]] = Key("dep-sets", f.get_list, ())
@@ -53,11 +52,13 @@ class PackageKeys(Table):
     with_: Key[Map | None] = Key("with", f.get_map, None)
     paths: Key[Map | None] = Key("paths", f.get_map, None)
     vars: Key[Map | None] = Key("vars", f.get_map, None)
+    # merge_includes consumes `include` before this table reads the mapping; the row keeps it
+    # in the allowed keys, the did-you-mean and the schema.
     include: Key[Node | None] = Key("include", v.node, None)
     deps_dir: Key[str] = Key("deps-dir", v.deps_dir, "packages")
-    deps_mode: Key[str | None] = Key("deps-mode", v.deps_mode, None)
-    submodules: Key[bool | None] = Key("submodules", v.submodules, None)
-    dep_defaults: Key[Map | None] = Key("dep-defaults", f.get_map, None)
+    deps_mode: Key[str | None] = Key("deps-mode", v.deps_mode, None, checked_only=True)
+    submodules: Key[bool | None] = Key("submodules", v.submodules, None, checked_only=True)
+    dep_defaults: Key[Map | None] = Key("dep-defaults", f.get_map, None, checked_only=True)
 
 
 class DepSetKeys(Table):
@@ -69,11 +70,11 @@ class DepSetKeys(Table):
     uses: Key[tuple[tuple[str, Location], ...]] = Key("uses", v.uses, ())
     deps: Key[tuple[Node, ...]] = Key("deps", f.get_list, ())
     default_dep_set: Key[str | None] = Key("default-dep-set", v.text, None)
-    description: Key[str] = Key("description", v.doc_text, "")
-    doc: Key[str] = Key("doc", v.doc_text, "")
-    kind: Key[str] = Key("kind", v.doc_text, "")
-    deps_mode: Key[str | None] = Key("deps-mode", v.deps_mode, None)
-    with_: Key[Map | None] = Key("with", f.get_map, None)
+    description: Key[str] = Key("description", v.doc_text, "", checked_only=True)
+    doc: Key[str] = Key("doc", v.doc_text, "", checked_only=True)
+    kind: Key[str] = Key("kind", v.doc_text, "", checked_only=True)
+    deps_mode: Key[str | None] = Key("deps-mode", v.deps_mode, None, checked_only=True)
+    with_: Key[Map | None] = Key("with", f.get_map, None, checked_only=True)
 
 
 class EnvSetKeys(Table):
@@ -83,7 +84,7 @@ class EnvSetKeys(Table):
     KIND = "env-set"
     name: Key[str] = Key("name", v.text, "", required=True)
     env: Key[tuple[Node, ...]] = Key("env", f.get_list, ())
-    description: Key[str] = Key("description", v.doc_text, "")
+    description: Key[str] = Key("description", v.doc_text, "", checked_only=True)
 
 
 class EnvEntryKeys(Table):
@@ -96,7 +97,7 @@ class EnvEntryKeys(Table):
     path: Key[tuple[str, ...]] = Key("path", v.text_list, ())
     path_append: Key[tuple[str, ...]] = Key("path-append", v.text_list, ())
     path_prepend: Key[tuple[str, ...]] = Key("path-prepend", v.text_list, ())
-    description: Key[str] = Key("description", v.doc_text, "")
+    description: Key[str] = Key("description", v.doc_text, "", checked_only=True)
 
 
 # The keys of an env entry that set its variable, in table order.
@@ -151,7 +152,7 @@ def load_project(
     return read_project(
         read_yaml_file(path),
         path,
-        diagnostics=diag,
+        diag=diag,
         variables=variables,
         environ=os.environ if environ is None else environ,
     )
@@ -161,20 +162,20 @@ def read_project(
     root: Node,
     path: Path,
     *,
-    diagnostics: Diagnostics | None = None,
-    variables: Mapping[str, str] | None = None,
-    environ: Mapping[str, str] | None = None,
+    diag: Diagnostics,
+    variables: Mapping[str, str] | None,
+    environ: Mapping[str, str],
 ) -> Project:
     """The project described by the parsed file ``root``; ``path`` is the file it came from."""
-    diag = diagnostics if diagnostics is not None else Diagnostics()
     pkg_pair = _package_pair(root, diag)
     pkg, included = merge_includes(f.get_map(pkg_pair), path)
-    values = variable_values(pkg, os.environ if environ is None else environ, variables, pkg.loc)
+    values = variable_values(pkg, environ, variables, pkg.loc)
     pkg = substitute_map(pkg, values)
     entries = PackageKeys.read(pkg, diag)
     name = entries.get(PackageKeys.name)
-    for key in _INFORMATIONAL_KEYS:
-        entries.get(key)  # checked, not kept
+    vars_map = entries.get(PackageKeys.vars)
+    declared = set(vars_map.entries) if vars_map is not None else set()
+    entries.check_only()
     dep_sets, uses_locs = _dep_sets(entries.get(PackageKeys.dep_sets), diag)
     _legacy_dep_sets(entries, dep_sets, diag)
     _check_uses(dep_sets, uses_locs)
@@ -198,31 +199,10 @@ def read_project(
         setup_deps_locations=setup.locations,
         env=_env_actions(env_nodes, diag),
         paths=_paths(entries.get(PackageKeys.paths), path.parent),
-        variables={key: value for key, value in values.items() if key in _declared(pkg)},
+        variables={key: value for key, value in values.items() if key in declared},
         deps_dir=entries.get(PackageKeys.deps_dir),
         includes=tuple(included),
     )
-
-
-_INFORMATIONAL_KEYS: tuple[Key[Any], ...] = (
-    PackageKeys.version,
-    PackageKeys.description,
-    PackageKeys.doc,
-    PackageKeys.license,
-    PackageKeys.homepage,
-    PackageKeys.documentation,
-    PackageKeys.maintainers,
-    PackageKeys.type,
-    PackageKeys.provides,
-    PackageKeys.deps_mode,
-    PackageKeys.submodules,
-    PackageKeys.dep_defaults,
-)
-
-
-def _declared(pkg: Map) -> set[str]:
-    pair = pkg.get("vars")
-    return set(pair[1].entries) if pair is not None and isinstance(pair[1], Map) else set()
 
 
 def _own_with(with_map: Map, diag: Diagnostics) -> Map:
@@ -272,6 +252,24 @@ def _package_pair(root: Node, diag: Diagnostics) -> f.Pair:
 # dep-sets ----------------------------------------------------------------------------------
 
 
+def _read_named(
+    item: Node,
+    table: type[DepSetKeys] | type[EnvSetKeys],
+    seen: Mapping[str, DepSet] | Mapping[str, EnvSet],
+    diag: Diagnostics,
+) -> tuple[Entries, str]:
+    """The entries and ``name`` of one dep-set or env-set; a name seen before is an error."""
+    entries = table.read(f.expect_map(item, table.WHAT), diag)
+    name = entries.get(table.name)
+    if name in seen:
+        raise ConfigError(
+            f"duplicate {table.KIND} '{name}'",
+            entries.value_loc(table.name),
+            related=[("first declared here", seen[name].location)],
+        )
+    return entries, name
+
+
 def _dep_sets(
     nodes: tuple[Node, ...], diag: Diagnostics
 ) -> tuple[dict[str, DepSet], dict[tuple[str, str], Location]]:
@@ -280,19 +278,9 @@ def _dep_sets(
     uses_locs: dict[tuple[str, str], Location] = {}
     for item in nodes:
         with diag.entry():
-            entries = DepSetKeys.read(f.expect_map(item, "a dep-set"), diag)
-            name = entries.get(DepSetKeys.name)
-            if name in result:
-                raise ConfigError(
-                    f"duplicate dep-set '{name}'",
-                    entries.value_loc(DepSetKeys.name),
-                    related=[("first declared here", result[name].location)],
-                )
+            entries, name = _read_named(item, DepSetKeys, result, diag)
             uses = entries.get(DepSetKeys.uses)
-            for key in (DepSetKeys.description, DepSetKeys.doc, DepSetKeys.kind):
-                entries.get(key)  # informational: checked, not kept
-            entries.get(DepSetKeys.deps_mode)
-            entries.get(DepSetKeys.with_)
+            entries.check_only()
             deps = read_deps(entries.get(DepSetKeys.deps), name, diag)
             for used, loc in uses:
                 uses_locs[(name, used)] = loc
@@ -374,15 +362,8 @@ def _env_sets(nodes: tuple[Node, ...], diag: Diagnostics) -> dict[str, EnvSet]:
     result: dict[str, EnvSet] = {}
     for item in nodes:
         with diag.entry():
-            entries = EnvSetKeys.read(f.expect_map(item, "an env-set"), diag)
-            name = entries.get(EnvSetKeys.name)
-            if name in result:
-                raise ConfigError(
-                    f"duplicate env-set '{name}'",
-                    entries.value_loc(EnvSetKeys.name),
-                    related=[("first declared here", result[name].location)],
-                )
-            entries.get(EnvSetKeys.description)  # informational: checked, not kept
+            entries, name = _read_named(item, EnvSetKeys, result, diag)
+            entries.check_only()
             actions = _env_actions(entries.get(EnvSetKeys.env), diag)
             result[name] = EnvSet(name, entries.location, actions)
     return result
@@ -401,7 +382,7 @@ def _env_action(node: Node, diag: Diagnostics) -> EnvAction:
     """One env entry: its variable and the one kind of value it sets."""
     entries = EnvEntryKeys.read(f.expect_map(node, "an env entry"), diag)
     name = entries.get(EnvEntryKeys.name)
-    entries.get(EnvEntryKeys.description)
+    entries.check_only()
     kinds = [_ENV_KINDS[key] for key in entries.mapping.entries if key in _ENV_KINDS]
     if not kinds:
         raise ConfigError(
@@ -427,13 +408,13 @@ def _paths(block: Map | None, folder: Path) -> tuple[PathEntry, ...]:
         return ()
     result: list[PathEntry] = []
     for kind, (_, types_node) in block.entries.items():
-        if isinstance(types_node, Scalar) and types_node.kind == "null":
+        if f.is_null(types_node):
             continue
         types = f.expect_map(types_node, f"paths '{kind}'")
         for path_type, pair in types.entries.items():
             if path_type == "description":
                 continue
-            if isinstance(pair[1], Scalar) and pair[1].kind == "null":
+            if f.is_null(pair[1]):
                 continue
             for text, loc in f.get_str_list(pair):
                 result.append(PathEntry(kind, path_type, folder / text.strip(), loc))

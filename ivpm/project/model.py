@@ -38,9 +38,10 @@ class Source(enum.Enum):
         return self in _HANDLED
 
 
-_FETCHED = frozenset({Source.GIT, Source.DIR, Source.HTTP, Source.FILE, Source.URL, Source.GH_RLS})
+#: The kinds whose ``url`` names an archive (or a wheel) to download.
+ARCHIVE_SOURCES = frozenset({Source.HTTP, Source.FILE, Source.URL})
+_FETCHED = frozenset({Source.GIT, Source.DIR, *ARCHIVE_SOURCES, Source.GH_RLS})
 _HANDLED = frozenset({*_FETCHED, Source.PYPI, Source.IVPM_YAML, Source.PYPROJECT})
-_ARCHIVE = frozenset({Source.HTTP, Source.FILE, Source.URL})
 
 
 class PackageType(enum.Enum):
@@ -93,7 +94,7 @@ class Dep:
     @property
     def is_wheel(self) -> bool:
         """True for an archive dep whose URL names a wheel (``.whl``)."""
-        if self.src not in _ARCHIVE or self.url is None:
+        if self.src not in ARCHIVE_SOURCES or self.url is None:
             return False
         return self.url.split("?", 1)[0].split("#", 1)[0].lower().endswith(".whl")
 

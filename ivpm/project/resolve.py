@@ -35,7 +35,6 @@ from ivpm.project.graph import find_cycle, topo_levels
 from ivpm.project.loader import load_project
 from ivpm.project.model import Dep, PackageType, Project, Resolution, ResolvedDep, Source
 from ivpm.project.names import PYTHON_BUILD_FILES, canonical_name, is_distribution_name
-from ivpm.project.pyproject_reqs import pyproject_deps, pyproject_file
 
 Fetch = Callable[[Sequence[Dep]], Mapping[str, Path]]
 
@@ -247,6 +246,8 @@ class _Resolver:
         Requirements naming ``skip`` (the dep itself, the project being resolved) are left
         out; a remote pyproject.toml brings nothing (it stays reported as unhandled).
         """
+        from ivpm.project.pyproject_reqs import pyproject_deps, pyproject_file
+
         if pyproject_file(dep) is None:
             return
         for derived in pyproject_deps(dep):
@@ -275,7 +276,7 @@ class _Resolver:
                 )
         else:
             return None
-        return load_project(sub_file, strict=False, diagnostics=self.diagnostics)
+        return load_project(sub_file, diagnostics=self.diagnostics)
 
     def add(self, key: str, dep: Dep, *, derived: bool = False) -> bool:
         """Record ``dep`` from a non-root file (or a pyproject.toml: ``derived``); True when it
@@ -408,5 +409,7 @@ def _unhandled(dep: Dep) -> bool:
     if dep.src is Source.IVPM_YAML:
         return _named_file(dep) is None
     if dep.src is Source.PYPROJECT:
+        from ivpm.project.pyproject_reqs import pyproject_file
+
         return pyproject_file(dep) is None
     return not dep.src.handled

@@ -133,11 +133,6 @@ def version(pair: f.Pair) -> str | None:
     return value
 
 
-def release_version(pair: f.Pair) -> str:
-    """A release selector as written: ``latest``, a tag, or a PEP 440 specifier."""
-    return f.get_str(pair)
-
-
 def doc_text(pair: f.Pair) -> str:
     """Documentation: any scalar, taken as the text written (empty allowed)."""
     value = pair[1]
