@@ -8,7 +8,7 @@ A project is a directory holding :data:`PROJECT_FILE`. ivpm writes only below it
       .ivpm.lock.owner      who holds it, for the "waiting for ..." message
       package-lock.json     resolved git commits and installed versions
       .ivpm-archives/       what each archive or release dep was fetched from
-                            (<name>.json; a release also <name>.release.json)
+                            (<name>.json; a release's also names its tag)
       python/               the virtual environment
         .ivpm-venv.json     its completion record (written last when it is built)
         .ivpm-state.json    the state record: what ivpm installed, and how

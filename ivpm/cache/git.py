@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ivpm.cache import meta
-from ivpm.cache.keys import git_key
+from ivpm.cache.keys import git_key, normalise_git_url
 from ivpm.cache.links import link_entry
 from ivpm.cache.root import is_cache_link
 from ivpm.cache.seal import remove_tree, seal_tree
@@ -59,19 +59,18 @@ def kept_cached_git(dep: Dep, dest: Path, pin: str | None) -> FetchResult | None
     data = meta.read_meta(entry)
     if data is None or data.get("kind") != "git" or dep.url is None:
         return None
-    if data.get("url") != git_key(clone_url(dep), "0").url:
+    if data.get("url") != normalise_git_url(clone_url(dep)):
         return None
     commit = str(data.get("commit") or "")
     wanted = pin or dep.commit
     if wanted is not None:
         if not commit.lower().startswith(wanted.lower()):
             return None
-        meta.touch(entry)
     else:
         refs = data.get("refs", [])
         if not isinstance(refs, list) or wanted_ref(dep) not in refs:
             return None
-        meta.touch(entry)
+    meta.touch(entry, data=data)
     return FetchResult(dep.name, dest, "git", "kept", commit or read_head_commit(dest))
 
 
@@ -102,12 +101,6 @@ def fetch_cached_git(
             dep.name,
         )
         return refresh_git(dep, dest, pin=pin, git=git)
-    if dep.patches:
-        raise DepFetchError(
-            dep,
-            "a cached dep cannot be patched: its cache entry is shared and read-only",
-            hint="remove 'cache: true' from the dep, or its patches",
-        )
     store = cache or Cache()
     url = clone_url(dep, ssh=ssh)
     wanted = pin or dep.commit
@@ -148,7 +141,7 @@ def _seal_work_tree(dep: Dep, folder: Path, git: Git) -> None:
     ``.git`` is still writable, a later ``git status`` in the sealed entry finds the index
     current and has nothing to write. The files' mtimes are first set a little into the past:
     files as new as the index itself are "racily clean" to git, which would re-read them and
-    try to rewrite the index on every ``git status``. :meth:`Cache.fill` seals ``.git`` later.
+    try to rewrite the index on every ``git status``. :meth:`Cache.fill_entry` seals ``.git`` later.
     """
     _backdate(folder)
     seal_tree(folder, skip=(".git",))
@@ -182,9 +175,9 @@ def _fill_abbreviated(
     prefix = short.lower()
     found = _find_entry(store, url, lambda data: str(data.get("commit", "")).startswith(prefix))
     if found is not None:
-        meta.touch(found)
-        commit = str((meta.read_meta(found) or {}).get("commit", short))
-        return found, commit, False
+        entry, data = found
+        meta.touch(entry, data=data)
+        return entry, str(data.get("commit", short)), False
     folder = store.root / "git" / f".clone-{dep.name}-{os.urandom(4).hex()}"
     folder.mkdir(parents=True)
     try:
@@ -211,12 +204,15 @@ def _tagged_entry(dep: Dep, url: str, store: Cache) -> tuple[Path, str, bool] | 
     found = _find_entry(store, url, lambda data: ref in data.get("refs", []))
     if found is None:
         return None
-    meta.touch(found)
-    return found, str((meta.read_meta(found) or {}).get("commit", "")), False
+    entry, data = found
+    meta.touch(entry, data=data)
+    return entry, str(data.get("commit", "")), False
 
 
-def _find_entry(store: Cache, url: str, matches: Callable[[dict[str, Any]], bool]) -> Path | None:
-    """An existing git entry of repository ``url`` whose metadata ``matches``."""
+def _find_entry(
+    store: Cache, url: str, matches: Callable[[dict[str, Any]], bool]
+) -> tuple[Path, dict[str, Any]] | None:
+    """An existing git entry of repository ``url`` whose metadata ``matches``, and that data."""
     probe = git_key(url, "0")
     folder = store.root / "git"
     prefix = probe.label + "-"
@@ -230,7 +226,7 @@ def _find_entry(store: Cache, url: str, matches: Callable[[dict[str, Any]], bool
             continue
         data = meta.read_meta(entry)
         if data and data.get("kind") == "git" and data.get("url") == probe.url and matches(data):
-            return entry
+            return entry, data
     return None
 
 

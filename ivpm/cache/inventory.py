@@ -18,7 +18,7 @@ from typing import Any
 
 from ivpm.cache import meta
 from ivpm.cache.seal import remove_tree
-from ivpm.cache.store import is_temp_name, lock_path
+from ivpm.cache.store import is_temp_name, lock_path, remove_temps
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ def remove_entries(root: Path, entries: Sequence[EntryInfo]) -> CleanReport:
             os.rename(entry.path, aside)
             meta.meta_path(entry.path).unlink(missing_ok=True)
             remove_tree(aside)
-            _remove_temps_of(entry.path)
+            remove_temps(entry.path)
             report.removed.append(entry)
         finally:
             lock.release()
@@ -178,10 +178,3 @@ def remove_stale_temps(root: Path) -> int:
             finally:
                 lock.release()
     return removed
-
-
-def _remove_temps_of(entry: Path) -> None:
-    prefix = entry.name + ".tmp-"
-    for item in os.scandir(entry.parent):
-        if item.name.startswith(prefix) and is_temp_name(item.name):
-            remove_tree(Path(item.path))

@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-_SCP_LIKE = re.compile(r"^(?:[^@/:]+@)?(?P<host>[^/:]+):(?P<path>(?!//).+)$")
+from ivpm.fetch.urls import git_url_parts
+
 _LABEL_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 _ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip", ".jar", ".whl", ".git")
 _MAX_LABEL = 40
@@ -74,23 +74,11 @@ def normalise_git_url(url: str) -> str:
 
     ``https://github.com/o/r``, ``https://github.com/o/r.git/`` and ``git@github.com:o/r.git``
     all become ``github.com/o/r`` (a commit's content does not depend on how it was fetched);
-    other URLs (``file://``, local paths) lose only a trailing slash and ``.git``.
+    other URLs (``file://``, local paths) lose only a trailing slash and ``.git``. The port of
+    an http(s) or git URL is kept; an ssh port says nothing of the repository.
     """
-
-    def bare(path: str) -> str:
-        return path.strip("/").removesuffix(".git").rstrip("/")
-
-    if "://" in url:
-        try:
-            parts = urlsplit(url)
-            port = parts.port
-        except ValueError:
-            return url.rstrip("/").removesuffix(".git")
-        if parts.scheme.lower() in ("http", "https", "ssh", "git") and parts.hostname:
-            host = parts.hostname.lower() + (f":{port}" if port and parts.scheme != "ssh" else "")
-            return f"{host}/{bare(parts.path)}"
+    parts = git_url_parts(url)
+    if parts is None or parts.bad_port:
         return url.rstrip("/").removesuffix(".git")
-    scp = _SCP_LIKE.match(url)
-    if scp is not None and not url.startswith(("/", "~", ".")):
-        return f"{scp.group('host').lower()}/{bare(scp.group('path'))}"
-    return url.rstrip("/").removesuffix(".git")
+    port = f":{parts.port}" if parts.port and parts.scheme != "ssh" else ""
+    return f"{parts.host}{port}/{parts.path}"

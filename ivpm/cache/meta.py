@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ivpm.fsutil import read_json
+
 FORMAT = 1
 
 
@@ -43,10 +45,7 @@ def parse_time(text: object) -> datetime | None:
 
 def read_meta(entry: Path) -> dict[str, Any] | None:
     """The metadata of ``entry``; None when it is missing or unreadable."""
-    try:
-        data = json.loads(meta_path(entry).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    data = read_json(meta_path(entry))
     return data if isinstance(data, dict) else None
 
 
@@ -62,20 +61,25 @@ def write_meta(entry: Path, data: Mapping[str, Any]) -> None:
         raise
 
 
-def touch(entry: Path, *, refs: tuple[str, ...] = ()) -> None:
+def touch(
+    entry: Path, *, refs: tuple[str, ...] = (), data: Mapping[str, Any] | None = None
+) -> None:
     """Record that ``entry`` was used now (and that ``refs`` resolve to it).
 
-    A cache folder this user cannot write (one shared read-only) is used without recording.
+    ``data`` is the entry's metadata when the caller has just read it (it is not changed);
+    otherwise it is read here. A cache folder this user cannot write (one shared read-only) is
+    used without recording.
     """
-    data = read_meta(entry)
-    if data is None:
+    found = data if data is not None else read_meta(entry)
+    if found is None:
         return
-    data["last_used"] = now_text()
-    known = [ref for ref in data.get("refs", []) if isinstance(ref, str)]
+    record = dict(found)
+    record["last_used"] = now_text()
+    known = [ref for ref in record.get("refs", []) if isinstance(ref, str)]
     for ref in refs:
         if ref not in known:
             known.append(ref)
     if known:
-        data["refs"] = known
+        record["refs"] = known
     with contextlib.suppress(OSError):
-        write_meta(entry, data)
+        write_meta(entry, record)

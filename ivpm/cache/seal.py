@@ -14,6 +14,8 @@ import stat
 from collections.abc import Collection
 from pathlib import Path
 
+from ivpm.fetch.staging import remove_path
+
 _FILE = 0o444
 _EXEC = 0o555
 _DIR = 0o555
@@ -84,14 +86,9 @@ def unseal_tree(root: Path) -> None:
 
 
 def remove_tree(root: Path) -> None:
-    """Remove a (possibly sealed) tree; missing is fine."""
-    if not os.path.lexists(root):
-        return
-    if root.is_symlink() or not root.is_dir():
-        root.unlink()
-        return
+    """Remove a (possibly sealed) tree, a file or a link (never its target); missing is fine."""
     unseal_tree(root)
-    shutil.rmtree(root)
+    remove_path(root)
 
 
 def copy_writable(source: Path, dest: Path) -> None:

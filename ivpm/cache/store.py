@@ -54,6 +54,14 @@ def is_temp_name(name: str) -> bool:
     return _TEMP.search(name) is not None
 
 
+def remove_temps(entry: Path) -> None:
+    """Remove what crashed fills of ``entry`` left (the caller holds the entry's lock)."""
+    prefix = entry.name + ".tmp-"
+    for item in os.scandir(entry.parent):
+        if item.name.startswith(prefix) and is_temp_name(item.name):
+            remove_tree(Path(item.path))
+
+
 def _local_lock(path: Path) -> threading.Lock:
     """The in-process lock of the lock file ``path`` (created on first use)."""
     with _LOCAL_LOCKS_GUARD:
@@ -77,17 +85,6 @@ class Cache:
             return None
         meta.touch(entry, refs=refs)
         return entry
-
-    def fill(
-        self,
-        key: CacheKey,
-        make: Callable[[Path], None],
-        *,
-        name: str = "",
-        details: Mapping[str, Any] | None = None,
-    ) -> Path:
-        """The sealed entry of ``key``, made by ``make(folder)`` on a miss (see fill_entry)."""
-        return self.fill_entry(key, make, name=name, details=details).path
 
     def fill_entry(
         self,
@@ -123,7 +120,7 @@ class Cache:
                 hit = self.lookup(key, refs=refs)
                 if hit is not None:
                     return Filled(hit, made=False)
-                self._remove_temps(entry)
+                remove_temps(entry)
                 made = self._make(key, entry, make, name=name, details=details, refs=refs)
                 return Filled(entry, made=made)
             finally:
@@ -171,11 +168,3 @@ class Cache:
             remove_tree(temp)
             raise
         return True
-
-    @staticmethod
-    def _remove_temps(entry: Path) -> None:
-        """Remove what crashed fills of ``entry`` left (the caller holds the entry's lock)."""
-        prefix = entry.name + ".tmp-"
-        for item in os.scandir(entry.parent):
-            if item.name.startswith(prefix) and is_temp_name(item.name):
-                remove_tree(Path(item.path))

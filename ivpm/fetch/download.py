@@ -17,7 +17,6 @@ import sys
 import threading
 import time
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import BinaryIO
 
 from ivpm.fetch.http import HttpError, open_url, with_retries
 from ivpm.fetch.staging import remove_path, temp_path
+from ivpm.fetch.urls import local_path
 from ivpm.sizes import format_size
 
 log = logging.getLogger("ivpm")
@@ -56,30 +56,13 @@ def max_download_bytes() -> int:
     return DEFAULT_MAX_DOWNLOAD_BYTES
 
 
-def local_path(url: str) -> Path | None:
-    """The file a ``file://`` URL or a plain path names; ``None`` for a network URL."""
-    parsed = urllib.parse.urlsplit(url)
-    if parsed.scheme == "file":
-        if parsed.netloc not in ("", "localhost"):
-            return None
-        return Path(urllib.request.url2pathname(parsed.path))
-    if parsed.scheme in ("http", "https"):
-        return None
-    if len(parsed.scheme) > 1:  # some other scheme (ftp:, s3:, ...); a Windows drive is one letter
-        return None
-    return Path(url)
-
-
 def download(
     url: str,
     dest: Path,
     *,
     headers: Mapping[str, str] | None = None,
-    timeout: float | None = None,
-    retries: int | None = None,
     expected_sha256: str | None = None,
     label: str | None = None,
-    max_bytes: int | None = None,
 ) -> str:
     """Download ``url`` to ``dest`` and return the content's sha256 (lower-case hex).
 
@@ -87,10 +70,10 @@ def download(
     arrived and matched ``expected_sha256``; ``label`` names the download on the progress line.
 
     Raises :class:`~ivpm.fetch.http.HttpError` when the transfer fails (after the retries),
-    the source is missing or it is over ``max_bytes``; :class:`ChecksumError` when
+    the source is missing or it is over :func:`max_download_bytes`; :class:`ChecksumError` when
     ``expected_sha256`` does not match; ``OSError`` when ``dest`` cannot be written.
     """
-    limit = max_download_bytes() if max_bytes is None else max_bytes
+    limit = max_download_bytes()
     expected = expected_sha256.strip().lower() if expected_sha256 else None
     source = local_path(url)
     scheme = urllib.parse.urlsplit(url).scheme
@@ -99,7 +82,7 @@ def download(
     target = _Target(dest, limit, label or url, expected)
     if source is not None:
         return _copy_local(url, source, target)
-    return with_retries(lambda: _fetch_once(url, headers, timeout, target), retries)
+    return with_retries(lambda: _fetch_once(url, headers, target), None)
 
 
 @dataclass(frozen=True)
@@ -110,10 +93,8 @@ class _Target:
     expected: str | None
 
 
-def _fetch_once(
-    url: str, headers: Mapping[str, str] | None, timeout: float | None, target: _Target
-) -> str:
-    with open_url(url, headers=headers, timeout=timeout) as response:
+def _fetch_once(url: str, headers: Mapping[str, str] | None, target: _Target) -> str:
+    with open_url(url, headers=headers) as response:
         if response.length is not None and response.length > target.limit:
             raise _too_large(url, target.limit)
         return _write_all(url, response.read, response.length, target)

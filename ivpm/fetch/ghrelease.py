@@ -3,30 +3,30 @@
 The release is found through the GitHub REST API (``GITHUB_API_URL``, default
 ``https://api.github.com``; ``GITHUB_TOKEN`` or ``GH_TOKEN`` is sent when set), chosen by
 ``version`` (:mod:`ivpm.fetch.ghversions`), and its asset by ``source``, ``file`` or this
-machine's platform (:mod:`ivpm.fetch.ghassets`). The download and unpacking are
-:func:`ivpm.fetch.archive.fetch_archive`'s. What was chosen, and the ivpm.yaml settings it was
-chosen for, are recorded in ``packages/.ivpm-archives/<name>.release.json``: while those
-settings are unchanged a re-run keeps ``packages/<name>`` without asking GitHub.
+machine's platform (:mod:`ivpm.fetch.ghassets`). The download, the unpacking and the record
+are :func:`ivpm.fetch.archive.fetch_archive`'s: the archive record
+``packages/.ivpm-archives/<name>.json`` also names the ``repo``, ``tag`` and ``asset`` chosen,
+and while the ivpm.yaml settings it holds are unchanged
+:func:`~ivpm.fetch.archive.kept_archive` keeps ``packages/<name>`` without asking GitHub (the
+parallel fetcher asks it before calling :func:`fetch_release`).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
 import urllib.parse
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ivpm import __version__
 from ivpm.fetch import ghassets, ghversions
+from ivpm.fetch.archive import Download, fetch_archive
 from ivpm.fetch.http import HttpError, get_json
 from ivpm.fetch.result import DepFetchError, FetchResult
-from ivpm.fetch.staging import temp_path
-from ivpm.layout import ARCHIVE_RECORDS_DIR_NAME
 from ivpm.project.model import Dep
 
 log = logging.getLogger("ivpm")
@@ -60,82 +60,21 @@ class Repo:
         return f"{self.api}/repos/{quoted(self.owner)}/{quoted(self.name)}/{path}"
 
 
-@dataclass(frozen=True)
-class Settings:
-    """The ivpm.yaml settings a release was chosen for; a change means choosing again."""
-
-    url: str
-    version: str | None
-    prerelease: bool
-    source: bool
-    file: str | None
-    unpack: bool | None
-
-
-@dataclass(frozen=True)
-class Record:
-    """``packages/.ivpm-archives/<name>.release.json``: what was fetched, and for what."""
-
-    settings: Settings
-    repo: str
-    tag: str
-    asset: str
-    download_url: str
-
-
 def fetch_release(dep: Dep, dest: Path) -> FetchResult:
     """Fetch the release asset ``dep`` asks for into ``dest`` (``packages/<name>``).
 
-    An existing ``dest`` fetched for the same settings is kept without an API request;
-    otherwise the release and asset are chosen again and the archive replaces ``dest``.
-    Raises :class:`DepFetchError` naming the dep and the URL for every failure.
+    The release and asset are chosen (API requests) and the archive replaces ``dest``; whether
+    an existing ``dest`` can be kept is :func:`~ivpm.fetch.archive.kept_archive`'s to say,
+    before this is called. Raises :class:`DepFetchError` naming the dep and the URL for every
+    failure.
     """
-    kept = kept_release(dep, dest)
-    if kept is not None:
-        return kept
     repo = parse_repo(dep)
     release = find_release(dep, repo)
     tag = str(release.get("tag_name") or "")
     download = choose_download(dep, repo, release, ghassets.host_platform())
     log.info("%s: release %s of %s, %s", dep.name, tag, repo.slug, download.filename)
-    from ivpm.fetch.archive import fetch_archive
-
-    result = fetch_archive(
-        dep, dest, url=download.url, filename=download.filename, headers=download.headers
-    )
-    write_record(dest, Record(settings_of(dep), repo.slug, tag, download.filename, download.url))
-    return result
-
-
-def kept_release(dep: Dep, dest: Path) -> FetchResult | None:
-    """A ``kept`` result when ``dest`` exists and was fetched for ``dep``'s current settings."""
-    if not os.path.exists(dest):
-        return None
-    record = read_record(dest)
-    if record is None or record.settings != settings_of(dep):
-        return None
-    return FetchResult(dep.name, dest, "archive" if dest.is_dir() else "file", "kept")
-
-
-def settings_of(dep: Dep) -> Settings:
-    """The settings of ``dep`` that decide which release and asset it gets."""
-    options = dict(dep.options)
-    return Settings(
-        url=normalized_url(dep.url or ""),
-        version=(dep.version or "").strip() or None,
-        prerelease=bool(dep.prerelease),
-        source=options.get("source", "false") == "true",
-        file=options.get("file"),
-        unpack=dep.unpack,
-    )
-
-
-def normalized_url(url: str) -> str:
-    """``url`` without a trailing ``/`` or ``.git``, host in lower case."""
-    parts = urllib.parse.urlsplit(url.strip())
-    path = parts.path.rstrip("/")
-    path = path.removesuffix(".git").rstrip("/")
-    return urllib.parse.urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, "", ""))
+    details = {"repo": repo.slug, "tag": tag, "asset": download.filename}
+    return fetch_archive(dep, dest, download, details=details)
 
 
 def parse_repo(dep: Dep) -> Repo:
@@ -232,15 +171,6 @@ def list_releases(dep: Dep, repo: Repo) -> list[dict[str, Any]]:
     return releases
 
 
-@dataclass(frozen=True)
-class Download:
-    """What to hand to fetch_archive: the URL, the file name (its format) and the headers."""
-
-    url: str
-    filename: str
-    headers: Mapping[str, str]
-
-
 def choose_download(
     dep: Dep, repo: Repo, release: Mapping[str, Any], host: ghassets.Host
 ) -> Download:
@@ -312,32 +242,6 @@ def _source_tarball(dep: Dep, repo: Repo, release: Mapping[str, Any]) -> Downloa
         url = repo.endpoint(f"tarball/{urllib.parse.quote(tag, safe='')}")
     safe_tag = tag.replace("/", "-") or "source"
     return Download(url, f"{repo.name}-{safe_tag}.tar.gz", api_headers())
-
-
-def write_record(dest: Path, record: Record) -> None:
-    """Write the release record of ``dest`` atomically."""
-    folder = dest.parent / ARCHIVE_RECORDS_DIR_NAME
-    folder.mkdir(exist_ok=True)
-    target = folder / f"{dest.name}.release.json"
-    temp = temp_path(folder, dest.name)
-    temp.write_text(json.dumps(asdict(record), indent=2, sort_keys=True) + "\n")
-    os.replace(temp, target)
-
-
-def read_record(dest: Path) -> Record | None:
-    """The release record of ``dest``, or ``None`` when missing or unreadable."""
-    target = dest.parent / ARCHIVE_RECORDS_DIR_NAME / f"{dest.name}.release.json"
-    try:
-        data = json.loads(target.read_text())
-        return Record(
-            settings=Settings(**data["settings"]),
-            repo=str(data["repo"]),
-            tag=str(data["tag"]),
-            asset=str(data["asset"]),
-            download_url=str(data["download_url"]),
-        )
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
 
 
 def _get(dep: Dep, repo: Repo, path: str, *, missing: str = "none") -> Any:

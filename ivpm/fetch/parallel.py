@@ -15,7 +15,7 @@ from ivpm.fetch.local import fetch_dir, link_is_current
 from ivpm.fetch.result import DepFetchError, FetchResult
 from ivpm.fetch.staging import clean_stale_temps, is_within
 from ivpm.fetch.urls import clone_url, same_repository
-from ivpm.fetch.validate import check_deps
+from ivpm.fetch.validate import check_cacheable, check_deps
 from ivpm.project.model import Dep, Source
 
 log = logging.getLogger("ivpm")
@@ -82,6 +82,7 @@ def fetch_deps(
     pending: list[Dep] = []
     for dep in deps:
         try:
+            check_cacheable(dep)
             quick = _fast_path(dep, packages_dir / dep.name, pins.get(dep.name))
         except DepFetchError as exc:
             failures.append(exc)

@@ -1,4 +1,4 @@
-"""Unpacking a .tar.gz, .tgz, .tar.bz2, .tar.xz, .tar or .zip archive safely into a folder.
+"""Unpacking a tar (.tar.gz, .tgz, .tar.bz2, .tbz2, .tar.xz, .txz, .tar) or zip archive safely.
 
 Every member is checked before anything is written, with our own rules rather than
 ``tarfile``'s filters (absent from older Pythons): no absolute paths, no ``..``, no device
@@ -31,14 +31,17 @@ from ivpm.fetch.staging import is_within, remove_path
 
 DEFAULT_MAX_UNPACK_BYTES = 8 * 1024**3
 DEFAULT_MAX_UNPACK_MEMBERS = 500_000
-_FORMATS = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar", ".zip", ".jar")
 _TAR_MODES = {
     ".tar.gz": "r:gz",
     ".tgz": "r:gz",
     ".tar.bz2": "r:bz2",
+    ".tbz2": "r:bz2",
     ".tar.xz": "r:xz",
+    ".txz": "r:xz",
     ".tar": "r:",
 }
+#: Every archive format :func:`unpack_archive` reads, as the file name endings that name them.
+FORMATS = (*_TAR_MODES, ".zip", ".jar")
 _CHUNK = 1024 * 1024
 _MAX_LINK_TARGET = 4096
 
@@ -62,7 +65,7 @@ def archive_format(name: str) -> str | None:
     (``.whl``) is not an archive to unpack here.
     """
     lowered = name.split("?", 1)[0].split("#", 1)[0].lower()
-    for fmt in _FORMATS:
+    for fmt in FORMATS:
         if lowered.endswith(fmt):
             return fmt
     return None
@@ -100,21 +103,15 @@ class _Member:
     open: Callable[[], IO[bytes]] | None = None
 
 
-def unpack_archive(
-    archive: Path,
-    dest: Path,
-    *,
-    fmt: str,
-    max_bytes: int | None = None,
-    max_members: int | None = None,
-) -> None:
+def unpack_archive(archive: Path, dest: Path, *, fmt: str) -> None:
     """Unpack ``archive`` (of format ``fmt``, see :func:`archive_format`) into ``dest``.
 
-    ``dest`` is created (it may exist if empty). Raises :class:`UnpackError` for a refused or
+    ``dest`` is created (it may exist if empty). At most :func:`max_unpack_members` members and
+    :func:`max_unpack_bytes` bytes are unpacked. Raises :class:`UnpackError` for a refused or
     unreadable archive; then a ``dest`` made here is removed again.
     """
-    limit = max_unpack_bytes() if max_bytes is None else max_bytes
-    count_limit = max_unpack_members() if max_members is None else max_members
+    limit = max_unpack_bytes()
+    count_limit = max_unpack_members()
     created = not os.path.lexists(dest)
     dest.mkdir(parents=True, exist_ok=True)
     if any(dest.iterdir()):

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from ivpm.project.model import Dep
@@ -85,20 +87,72 @@ def same_repository(first: str, second: str) -> bool:
 
 
 def _identity(url: str) -> tuple[str, str]:
-    """``(host, path)`` of a git URL, lower-cased host, no ``.git`` or slashes around the path."""
+    """``(host, path)`` of a git URL, lower-cased host, no ``.git`` or slashes around the path.
 
-    def bare(path: str) -> str:
-        return path.strip("/").removesuffix(".git").rstrip("/")
+    The port is left out; a URL that names no host and path is its own path, made bare.
+    """
+    parts = git_url_parts(url)
+    if parts is None:
+        return "", _bare(url)
+    return parts.host, parts.path
 
+
+@dataclass(frozen=True)
+class GitUrlParts:
+    """A git URL that names a host and a path (http(s), ssh, git or scp-like), taken apart.
+
+    ``host`` is lower-cased and ``path`` has no ``.git`` or slashes around it. ``port`` is the
+    URL's port, ``None`` when it names none (scp-like URLs never do) or when it is not a valid
+    port number, which ``bad_port`` then says.
+    """
+
+    scheme: str
+    host: str
+    path: str
+    port: int | None = None
+    bad_port: bool = False
+
+
+def git_url_parts(url: str) -> GitUrlParts | None:
+    """The parts of a hosted repository's URL; ``None`` for any other URL or path.
+
+    ``https://github.com/o/r.git/``, ``ssh://git@github.com/o/r`` and ``git@github.com:o/r.git``
+    all have host ``github.com`` and path ``o/r``; an scp-like URL has scheme ``ssh``.
+    ``file://`` URLs, local paths and unparsable URLs give ``None``.
+    """
     if "://" in url:
         try:
             parts = urlsplit(url)
         except ValueError:
-            return "", bare(url)
-        if parts.scheme.lower() in ("http", "https", "ssh", "git") and parts.hostname:
-            return parts.hostname.lower(), bare(parts.path)
-        return "", bare(url)
+            return None
+        if parts.scheme.lower() not in ("http", "https", "ssh", "git") or not parts.hostname:
+            return None
+        try:
+            port, bad_port = parts.port, False
+        except ValueError:
+            port, bad_port = None, True
+        return GitUrlParts(parts.scheme, parts.hostname.lower(), _bare(parts.path), port, bad_port)
     scp = _SCP_LIKE.match(url)
     if scp is not None and not url.startswith(("/", "~", ".")):
-        return scp.group("host").lower(), bare(scp.group("path"))
-    return "", bare(url)
+        return GitUrlParts("ssh", scp.group("host").lower(), _bare(scp.group("path")))
+    return None
+
+
+def _bare(path: str) -> str:
+    return path.strip("/").removesuffix(".git").rstrip("/")
+
+
+def local_path(url: str) -> Path | None:
+    """The file a ``file://`` URL or a plain path names; ``None`` for a network URL."""
+    parsed = urlsplit(url)
+    if parsed.scheme == "file":
+        if parsed.netloc not in ("", "localhost"):
+            return None
+        from urllib.request import url2pathname
+
+        return Path(url2pathname(parsed.path))
+    if parsed.scheme in ("http", "https"):
+        return None
+    if len(parsed.scheme) > 1:  # some other scheme (ftp:, s3:, ...); a Windows drive is one letter
+        return None
+    return Path(url)

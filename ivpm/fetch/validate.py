@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ivpm.errors import ConfigError
+from ivpm.fetch.result import DepFetchError
 from ivpm.layout import RESERVED_NAMES
 from ivpm.project.model import Dep, Source
 from ivpm.project.names import (
@@ -49,6 +50,25 @@ def check_deps(deps: Sequence[Dep], pins: Mapping[str, str]) -> None:
     for name, commit in pins.items():
         if name in seen and not is_commit_id(commit):
             raise ConfigError(f"the lock file pins '{name}' to an invalid commit {commit!r}")
+
+
+#: The kinds ``cache: true`` applies to: git deps, archives and GitHub release assets.
+_CACHED_KINDS = frozenset({Source.GIT, Source.HTTP, Source.FILE, Source.URL, Source.GH_RLS})
+
+
+def check_cacheable(dep: Dep) -> None:
+    """Refuse a ``cache: true`` dep with ``patches``; raise :class:`DepFetchError`.
+
+    Its cache entry is shared by every project that links it, and read-only, so patches
+    cannot be applied to it. Checked for every kind the cache applies to, before the dep is
+    fetched or kept.
+    """
+    if dep.cache and dep.patches and dep.src in _CACHED_KINDS:
+        raise DepFetchError(
+            dep,
+            "a cached dep cannot be patched: its cache entry is shared and read-only",
+            hint="remove 'cache: true' from the dep, or its patches",
+        )
 
 
 def check_dep_name(dep: Dep) -> None:

@@ -9,8 +9,16 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-TAR_MODES = {".tar.gz": "w:gz", ".tgz": "w:gz", ".tar.bz2": "w:bz2", ".tar.xz": "w:xz", ".tar": "w"}
-FORMATS = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip")
+TAR_MODES = {
+    ".tar.gz": "w:gz",
+    ".tgz": "w:gz",
+    ".tar.bz2": "w:bz2",
+    ".tbz2": "w:bz2",
+    ".tar.xz": "w:xz",
+    ".txz": "w:xz",
+    ".tar": "w",
+}
+FORMATS = (".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".zip")
 
 
 @dataclass(frozen=True)

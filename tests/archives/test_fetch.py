@@ -7,13 +7,17 @@ import hashlib
 import json
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from ivpm.fetch.archive import kept_archive, record_path
+from ivpm.fetch.archive import Download, kept_archive, record_path
+from ivpm.fetch.ghassets import ARCHIVE_SUFFIXES
 from ivpm.fetch.parallel import fetch_deps
 from ivpm.fetch.result import DepFetchError
+from ivpm.fetch.unpack import archive_format
 from ivpm.project.model import Source
 from tests.archives.builders import FORMATS, Entry, build, files
 from tests.archives.conftest import Project
@@ -39,6 +43,11 @@ def test_one_top_folder_is_stripped(fmt: str, server: FileServer, project: Proje
     assert (result.kind, result.action, result.path) == ("archive", "downloaded", dest)
     assert tree(dest) == IP_FILES
     assert project.entries() == ["ip"]
+
+
+def test_every_release_asset_ghassets_picks_can_be_unpacked() -> None:
+    for suffix in ARCHIVE_SUFFIXES:
+        assert archive_format(f"tool-linux-x64{suffix}") == suffix
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -123,7 +132,7 @@ def test_filename_decides_the_format_when_the_url_has_none(
     server: FileServer, project: Project
 ) -> None:
     url = server.add("/download/12345", build(".zip", files(IP_FILES, top="x")))
-    result = project.fetch(project.dep("ip", url), filename="ip-1.0.zip")
+    result = project.fetch(project.dep("ip", url), download=Download(url, "ip-1.0.zip"))
     assert result.kind == "archive"
     assert tree(project.packages / "ip") == IP_FILES
 
@@ -305,3 +314,13 @@ def test_nothing_is_printed_off_a_terminal(
     project.fetch(project.dep("ip", url))
     captured = capfd.readouterr()
     assert captured.out == "" and captured.err == ""
+
+
+def test_reading_the_record_imports_no_download_stack() -> None:
+    code = (
+        "import sys, ivpm.fetch.archive\n"
+        "heavy = ('tarfile', 'zipfile', 'ssl', 'http.client', 'urllib.request')\n"
+        "print(sorted(name for name in heavy if name in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from ivpm.cache.meta import meta_path, read_meta
+from ivpm.errors import Location, SessionFailure
+from ivpm.fetch import fetch_deps
+from ivpm.project.model import Dep, Source
 from ivpm.pyenv.distributions import editable_location
 from tests.archives.builders import build, files
 from tests.archives.test_cli import archive_yaml
@@ -29,6 +35,49 @@ def _cached(make_project: MakeProject, cache_dir: Path, text: str, name: str) ->
     project = make_project(text, name)
     project.env["IVPM_CACHE"] = str(cache_dir)
     return project
+
+
+def _archive_dep(tmp_path: Path, url: str, **fields: Any) -> Dep:
+    """A ``cache: true`` archive dep ``uvm`` declared in ``tmp_path/ivpm.yaml``."""
+    yaml = tmp_path / "ivpm.yaml"
+    yaml.write_text("package:\n  name: p\n", encoding="utf-8")
+    return Dep(
+        name="uvm",
+        src=Source.HTTP,
+        url=url,
+        cache=True,
+        location=Location(yaml, 5, 7),
+        declared_in=yaml,
+        **fields,
+    )
+
+
+def test_a_kept_cached_archive_records_its_entry_as_used(
+    tmp_path: Path, cache_dir: Path, server: FileServer
+) -> None:
+    url = server.add("/uvm-1.2.tar.gz", build(".tar.gz", files(UVM, top="uvm-1.2")))
+    dep = _archive_dep(tmp_path, url)
+    packages = tmp_path / "packages"
+    assert fetch_deps([dep], packages, jobs=1)["uvm"].action == "downloaded"
+    entry = Path(os.path.realpath(packages / "uvm")).parent
+    data = json.loads(meta_path(entry).read_text())
+    data["last_used"] = "2020-01-01T00:00:00+00:00"
+    meta_path(entry).write_text(json.dumps(data))
+    assert fetch_deps([dep], packages, jobs=1)["uvm"].action == "kept"
+    assert (read_meta(entry) or {})["last_used"] > "2020-01-02"
+    assert server.count("/uvm-1.2.tar.gz") == 1
+
+
+def test_a_cached_archive_with_patches_is_refused_before_it_is_fetched(
+    tmp_path: Path, cache_dir: Path, server: FileServer
+) -> None:
+    url = server.add("/uvm-1.2.tar.gz", build(".tar.gz", files(UVM, top="uvm-1.2")))
+    dep = _archive_dep(tmp_path, url, patches=("fix.patch",))
+    with pytest.raises(SessionFailure) as failure:
+        fetch_deps([dep], tmp_path / "packages", jobs=1)
+    assert "cannot be patched" in failure.value.details
+    assert server.count("/uvm-1.2.tar.gz") == 0
+    assert not cache_dir.exists()
 
 
 def test_two_projects_share_one_archive_entry_and_the_second_downloads_nothing(

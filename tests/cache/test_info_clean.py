@@ -22,12 +22,9 @@ def add_entry(cache_dir: Path, name: str, size: int, days_ago: float) -> Path:
     def make(folder: Path) -> None:
         (folder / "data.bin").write_bytes(b"x" * size)
 
-    entry = Cache(cache_dir).fill(
-        git_key(f"https://example.org/{name}.git", name[0] * 40),
-        make,
-        name=name,
-        details={"commit": name[0] * 40},
-    )
+    key = git_key(f"https://example.org/{name}.git", name[0] * 40)
+    filled = Cache(cache_dir).fill_entry(key, make, name=name, details={"commit": name[0] * 40})
+    entry = filled.path
     data = json.loads(meta_path(entry).read_text())
     data["last_used"] = (datetime.now(UTC) - timedelta(days=days_ago)).isoformat()
     meta_path(entry).write_text(json.dumps(data))

@@ -84,7 +84,7 @@ def test_fill_seals_the_entry_and_records_metadata(tmp_path: Path) -> None:
 def test_a_hit_does_not_make_and_touches_last_used(tmp_path: Path) -> None:
     cache = Cache(tmp_path / "cache")
     key = git_key("file:///repo", "c" * 40)
-    entry = cache.fill(key, make_tree)
+    entry = cache.fill_entry(key, make_tree).path
     data = json.loads(meta_path(entry).read_text())
     data["last_used"] = "2020-01-01T00:00:00+00:00"
     meta_path(entry).write_text(json.dumps(data))
@@ -106,7 +106,7 @@ def test_failed_make_leaves_nothing(tmp_path: Path) -> None:
         raise RuntimeError("network went away")
 
     with pytest.raises(RuntimeError):
-        cache.fill(key, broken)
+        cache.fill_entry(key, broken)
     folder = tmp_path / "cache" / "git"
     assert [name for name in os.listdir(folder) if not name.endswith(".lock")] == []
 
@@ -118,7 +118,7 @@ def test_crashed_fill_leftover_is_removed_by_the_next_fill(tmp_path: Path) -> No
     leftover = entry.with_name(entry.name + ".tmp-0badf00d")
     (leftover / "half").mkdir(parents=True)
     os.chmod(leftover / "half", 0o555)
-    assert cache.fill(key, make_tree) == entry
+    assert cache.fill_entry(key, make_tree).path == entry
     assert not leftover.exists()
 
 
@@ -133,7 +133,8 @@ def test_threads_filling_one_entry_make_it_once(tmp_path: Path) -> None:
         make_tree(folder)
 
     threads = [
-        threading.Thread(target=lambda: results.append(cache.fill(key, make))) for _ in range(4)
+        threading.Thread(target=lambda: results.append(cache.fill_entry(key, make).path))
+        for _ in range(4)
     ]
     for thread in threads:
         thread.start()
@@ -145,7 +146,7 @@ def test_threads_filling_one_entry_make_it_once(tmp_path: Path) -> None:
 
 def test_copy_writable_gives_an_editable_copy(tmp_path: Path) -> None:
     cache = Cache(tmp_path / "cache")
-    entry = cache.fill(git_key("file:///repo", "1" * 40), make_tree)
+    entry = cache.fill_entry(git_key("file:///repo", "1" * 40), make_tree).path
     copy = tmp_path / "copy"
     copy_writable(entry, copy)
     assert mode(copy / "src" / "a.txt") == 0o644

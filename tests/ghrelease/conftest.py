@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,9 @@ import pytest
 
 from ivpm.errors import Location
 from ivpm.fetch import ghassets
+from ivpm.fetch.archive import kept_archive
+from ivpm.fetch.ghrelease import fetch_release
+from ivpm.fetch.result import FetchResult
 from ivpm.project.model import Dep, Source
 from tests.ghrelease.fakegithub import FakeGitHub
 from tests.helpers.httpserver import FileServer
@@ -45,3 +49,12 @@ def release_dep(packages: Path, url: str, **fields: Any) -> Dep:
     return Dep(
         src=Source.GH_RLS, url=url, location=Location(yaml, 5, 7), declared_in=yaml, **fields
     )
+
+
+def fetch(dep: Dep, dest: Path) -> FetchResult:
+    """Fetch ``dep`` into ``dest`` as the parallel fetcher does: kept when the record says so."""
+    if os.path.lexists(dest):
+        kept = kept_archive(dep, dest)
+        if kept is not None:
+            return kept
+    return fetch_release(dep, dest)

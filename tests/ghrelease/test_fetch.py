@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import json
+import dataclasses
+import os
 from pathlib import Path
 
 import pytest
 
+from ivpm.cache.meta import read_meta
+from ivpm.fetch.archive import read_record
 from ivpm.fetch.ghrelease import fetch_release, parse_repo
 from ivpm.fetch.result import DepFetchError
-from tests.ghrelease.conftest import release_dep
+from tests.ghrelease.conftest import fetch, release_dep
 from tests.ghrelease.fakegithub import FakeGitHub, Release, tarball, zipball
 
 
@@ -50,7 +53,8 @@ def test_latest_is_the_newest_release_for_this_platform(repo: FakeGitHub, packag
     assert (result.kind, result.action) == ("archive", "downloaded")
     assert content(packages) == "v2.0.0 linux-x64\n"
     assert repo.api_requests() == ["/repos/acme/tool/releases/latest"]
-    record = json.loads((packages / ".ivpm-archives" / "tool.release.json").read_text())
+    record = read_record(packages, "tool")
+    assert record is not None
     assert record["tag"] == "v2.0.0"
     assert record["asset"] == "tool-v2.0.0-linux-x64.tar.gz"
 
@@ -223,18 +227,16 @@ def test_no_token_no_authorization(repo: FakeGitHub, packages: Path) -> None:
 
 def test_kept_on_rerun_without_an_api_request(repo: FakeGitHub, packages: Path) -> None:
     dep = release_dep(packages, repo.html_url, version=">=1,<2")
-    fetch_release(dep, packages / "tool")
+    fetch(dep, packages / "tool")
     before = len(repo.server.requests)
-    result = fetch_release(dep, packages / "tool")
+    result = fetch(dep, packages / "tool")
     assert result.action == "kept"
     assert len(repo.server.requests) == before
 
 
 def test_changed_version_fetches_again(repo: FakeGitHub, packages: Path) -> None:
-    fetch_release(release_dep(packages, repo.html_url, version="v1.9.0"), packages / "tool")
-    result = fetch_release(
-        release_dep(packages, repo.html_url, version="v2.0.0"), packages / "tool"
-    )
+    fetch(release_dep(packages, repo.html_url, version="v1.9.0"), packages / "tool")
+    result = fetch(release_dep(packages, repo.html_url, version="v2.0.0"), packages / "tool")
     assert result.action == "replaced"
     assert content(packages) == "v2.0.0 linux-x64\n"
 
@@ -247,16 +249,35 @@ def test_not_a_repository_url(github: FakeGitHub, packages: Path) -> None:
 def test_unpack_false_saves_a_plain_executable(github: FakeGitHub, packages: Path) -> None:
     github.add(Release("v1.0", {"tool-linux-amd64": b"#!/bin/sh\n", "tool-windows-amd64.exe": b""}))
     dep = release_dep(packages, github.html_url, unpack=False)
-    result = fetch_release(dep, packages / "tool")
+    result = fetch(dep, packages / "tool")
     assert result.kind == "file"
     assert (packages / "tool").read_bytes() == b"#!/bin/sh\n"
-    assert fetch_release(dep, packages / "tool").action == "kept"
+    assert fetch(dep, packages / "tool").action == "kept"
 
 
 def test_changed_unpack_fetches_again(repo: FakeGitHub, packages: Path) -> None:
     file = (("file", "tool-v2.0.0-linux-x64.tar.gz"),)
-    fetch_release(release_dep(packages, repo.html_url, options=file), packages / "tool")
+    fetch(release_dep(packages, repo.html_url, options=file), packages / "tool")
     dep = release_dep(packages, repo.html_url, options=file, unpack=False)
-    result = fetch_release(dep, packages / "tool")
+    result = fetch(dep, packages / "tool")
     assert (result.kind, result.action) == ("file", "replaced")
     assert (packages / "tool").is_file()
+
+
+def test_turning_the_cache_on_links_the_release_into_the_cache(
+    repo: FakeGitHub, packages: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("IVPM_CACHE", str(cache))
+    dep = release_dep(packages, repo.html_url, version="v1.9.0")
+    fetch(dep, packages / "tool")
+    assert not (packages / "tool").is_symlink()
+    result = fetch(dataclasses.replace(dep, cache=True), packages / "tool")
+    assert (result.kind, result.action) == ("archive", "downloaded")
+    assert (packages / "tool").is_symlink()
+    assert Path(os.path.realpath(packages / "tool")).is_relative_to(os.path.realpath(cache))
+    assert content(packages) == "v1.9.0 linux-x64\n"
+    record = read_record(packages, "tool")
+    assert record is not None and record["tag"] == "v1.9.0"
+    entry = Path(os.path.realpath(packages / "tool")).parent
+    assert (read_meta(entry) or {}).get("kind") == "archive"
