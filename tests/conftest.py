@@ -23,6 +23,17 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def uv_bin() -> str:
+    """The uv binary (tests that need one are skipped without it)."""
+    from ivpm.pyenv.uvfind import find_uv
+
+    found = find_uv({"PATH": os.environ.get("PATH", "")})
+    if found is None:
+        pytest.skip("no uv binary available")
+    return found
+
+
+@pytest.fixture(scope="session")
 def installer() -> str:
     """The installer this leg tests: ``pip`` or ``uv`` (IVPM_TEST_INSTALLER)."""
     return INSTALLER

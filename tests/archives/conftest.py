@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from ivpm.errors import Location
 from ivpm.fetch.archive import fetch_archive, kept_archive
 from ivpm.fetch.result import FetchResult
 from ivpm.project.model import Dep, Source
 from tests.fetch.conftest import Project as FetchProject
+from tests.fetch.conftest import project_root
 from tests.helpers.httpserver import FileServer
 
 
@@ -46,13 +46,8 @@ class Project(FetchProject):
     def dep(self, name: str, url: str, *, line: int = 5, **fields: Any) -> Dep:
         """An archive dep declared at ``ivpm.yaml:<line>:7``; ``src`` defaults to http."""
         fields.setdefault("src", Source.HTTP)
-        return Dep(
-            name=name,
-            url=url,
-            location=Location(self.yaml, line, 7),
-            declared_in=self.yaml,
-            **fields,
-        )
+        fields.setdefault("declared_in", self.yaml)
+        return super().dep(name, url, line=line, **fields)
 
     def fetch(self, dep: Dep, **kw: Any) -> FetchResult:
         """``fetch_archive`` into ``packages/<name>``, as the parallel fetcher calls it."""
@@ -71,7 +66,4 @@ class Project(FetchProject):
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
     """A fresh project under ``tmp_path/project``."""
-    root = tmp_path / "project"
-    root.mkdir()
-    (root / "ivpm.yaml").write_text("package:\n  name: demo\n", encoding="utf-8")
-    return Project(root)
+    return Project(project_root(tmp_path))

@@ -15,6 +15,27 @@ from tests.helpers.gitrepos import git, make_repo, python_package_files
 MakeProject = Callable[[str], Project]
 
 
+def _liba_project(
+    make_project: MakeProject, tmp_path: Path, *dep_keys: str, package_keys: str = ""
+) -> Project:
+    """Project ``app``: dep-set ``default`` holds one git dep, ``liba`` (``ivpm.yaml:6:11``
+    unless ``package_keys`` adds lines above it), with ``dep_keys`` as further lines."""
+    lib = make_repo(tmp_path / "repos", "liba", python_package_files("liba", "liba"))
+    package = "".join(f"\n          {line}" for line in package_keys.splitlines())
+    keys = "".join(f"\n                  {line}" for line in dep_keys)
+    return make_project(
+        f"""\
+        package:
+          name: app{package}
+          dep-sets:
+            - name: default
+              deps:
+                - name: liba
+                  url: "{lib.url}"{keys}
+        """
+    )
+
+
 def _write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text), encoding="utf-8")
@@ -161,18 +182,7 @@ def test_check_valid_project_notes_unhandled_kinds(make_project: MakeProject) ->
 def test_deps_dir_holds_sources_and_the_environment(
     make_project: MakeProject, tmp_path: Path
 ) -> None:
-    lib = make_repo(tmp_path / "repos", "liba", python_package_files("liba", "liba"))
-    project = make_project(
-        f"""\
-        package:
-          name: app
-          deps-dir: deps
-          dep-sets:
-            - name: default
-              deps:
-                - {{name: liba, url: "{lib.url}"}}
-        """
-    )
+    project = _liba_project(make_project, tmp_path, package_keys="deps-dir: deps")
     project.update()
     deps = project.root / "deps"
     assert (deps / "liba" / "liba" / "__init__.py").is_file()
@@ -225,19 +235,7 @@ PATCH = """\
 def test_patches_apply_once_and_a_bad_one_is_a_clear_error(
     make_project: MakeProject, tmp_path: Path
 ) -> None:
-    lib = make_repo(tmp_path / "repos", "liba", python_package_files("liba", "liba"))
-    project = make_project(
-        f"""\
-        package:
-          name: app
-          dep-sets:
-            - name: default
-              deps:
-                - name: liba
-                  url: "{lib.url}"
-                  patches: [patches/liba.patch]
-        """
-    )
+    project = _liba_project(make_project, tmp_path, "patches: [patches/liba.patch]")
     patch_file = project.root / "patches" / "liba.patch"
     patch_file.parent.mkdir()
     patch_file.write_text(PATCH.format(blank=" "), encoding="utf-8")
@@ -263,19 +261,7 @@ def test_patches_apply_once_and_a_bad_one_is_a_clear_error(
 def test_type_python_editable_false_installs_a_copy(
     make_project: MakeProject, tmp_path: Path
 ) -> None:
-    lib = make_repo(tmp_path / "repos", "liba", python_package_files("liba", "liba"))
-    project = make_project(
-        f"""\
-        package:
-          name: app
-          dep-sets:
-            - name: default
-              deps:
-                - name: liba
-                  url: "{lib.url}"
-                  type: {{python: {{editable: false}}}}
-        """
-    )
+    project = _liba_project(make_project, tmp_path, "type: {python: {editable: false}}")
     project.update()
     location = project.py("import liba; print(liba.__file__)")
     assert "site-packages" in location

@@ -172,3 +172,15 @@ def tree_factory(tmp_path_factory: pytest.TempPathFactory) -> Callable[[bool], T
         return make_tree(tmp_path_factory.mktemp("tree"), cext=cext)
 
     return make
+
+
+@pytest.fixture(scope="module")
+def fetched(
+    tree_factory: Callable[[bool], Tree], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Project, Tree]:
+    """The tree (its deps raw folders) fetched into packages/; no environment is made."""
+    tree = tree_factory(False)
+    project = plain_project(tmp_path_factory.mktemp("root"), tree.root_yaml())
+    result = project.ivpm("fetch", installer=False)
+    assert result.returncode == 0, result.stderr
+    return project, tree

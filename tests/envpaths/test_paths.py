@@ -17,18 +17,6 @@ from tests.conftest import Project
 from tests.envpaths.conftest import Tree, plain_project
 
 
-@pytest.fixture(scope="module")
-def fetched(
-    tree_factory: Callable[[bool], Tree], tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Project, Tree]:
-    """The tree fetched into packages/ (no environment: paths needs none)."""
-    tree = tree_factory(False)
-    project = plain_project(tmp_path_factory.mktemp("pathsroot"), tree.root_yaml())
-    result = project.ivpm("fetch", installer=False)
-    assert result.returncode == 0, result.stderr
-    return project, tree
-
-
 def paths(project: Project, *args: str) -> list[str]:
     """``ivpm paths ARGS``, asserting success; the lines printed."""
     result = project.ivpm("paths", *args, installer=False)

@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests.conftest import Project
 from tests.envpaths.conftest import Tree, plain_project
 
 NPM_DEP = '        - name: left-pad\n          src: npm\n          version: "1.3.0"\n'
-
-
-@pytest.fixture(scope="module")
-def fetched(
-    tree_factory: Callable[[bool], Tree], tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Project, Tree]:
-    """The tree fetched into packages/ (its deps are raw folders: nothing to install)."""
-    tree = tree_factory(False)
-    project = plain_project(tmp_path_factory.mktemp("statusroot"), tree.root_yaml())
-    result = project.ivpm("fetch", installer=False)
-    assert result.returncode == 0, result.stderr
-    return project, tree
 
 
 def status_json(project: Project) -> tuple[int, dict[str, Any]]:

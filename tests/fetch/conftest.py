@@ -44,13 +44,18 @@ class Project:
         return Dep(name=name, url=url, location=Location(self.yaml, line, 7), **fields)
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    """A fresh project under ``tmp_path/project``."""
+def project_root(tmp_path: Path) -> Path:
+    """A fresh project folder ``tmp_path/project`` with a minimal ivpm.yaml."""
     root = tmp_path / "project"
     root.mkdir()
     (root / "ivpm.yaml").write_text("package:\n  name: demo\n", encoding="utf-8")
-    return Project(root)
+    return root
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """A fresh project under ``tmp_path/project``."""
+    return Project(project_root(tmp_path))
 
 
 @pytest.fixture

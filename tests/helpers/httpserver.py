@@ -150,15 +150,8 @@ class FileServer:
                 with server._lock:
                     route = server._routes.get(self.path.split("?", 1)[0])
                 if route is None or route.mode != "serve":
-                    self.send_response(404 if route is None else 405)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                self.send_response(route.status)
-                for key, value in route.headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(route.body)))
-                self.end_headers()
+                    route = _Route(status=404 if route is None else 405)
+                self._send_head(route)
 
             def do_GET(self) -> None:
                 headers = RequestHeaders((k.lower(), v) for k, v in self.headers.items())
@@ -172,17 +165,20 @@ class FileServer:
                     server._closing.wait()
                     self.close_connection = True
                     return
-                self.send_response(route.status)
-                for key, value in route.headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(route.body)))
-                self.end_headers()
+                self._send_head(route)
                 if route.mode == "truncate":
                     self.wfile.write(route.body[: route.sent])
                     self.wfile.flush()
                     self.close_connection = True
                     return
                 self.wfile.write(route.body)
+
+            def _send_head(self, route: _Route) -> None:
+                self.send_response(route.status)
+                for key, value in route.headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(route.body)))
+                self.end_headers()
 
             def log_message(self, format: str, *args: object) -> None:
                 pass

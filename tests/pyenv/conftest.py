@@ -10,7 +10,6 @@ import pytest
 
 from ivpm.pyenv.index import IndexSettings
 from ivpm.pyenv.interpreter import resolve_python
-from ivpm.pyenv.uvfind import find_uv
 from tests.helpers.wheelhouse import FIXTURES, hermetic_env
 
 # ivpm's own settings variables; a developer's values must not leak into these tests.
@@ -47,15 +46,6 @@ def local_index(wheelhouse: Path) -> IndexSettings:
 def base_python() -> str:
     """The interpreter the test environments are built from."""
     return resolve_python(None, {})
-
-
-@pytest.fixture(scope="session")
-def uv_bin() -> str:
-    """The uv binary (the uv tests are skipped without one)."""
-    found = find_uv({"PATH": os.environ.get("PATH", "")})
-    if found is None:
-        pytest.skip("no uv binary available")
-    return found
 
 
 @pytest.fixture
