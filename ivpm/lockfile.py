@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,12 @@ from packaging.version import InvalidVersion, Version
 
 from ivpm.errors import ConfigError, Location
 from ivpm.fsutil import write_json_atomic
-from ivpm.project.names import canonical_name, has_control_chars, is_commit_id
+from ivpm.project.names import (
+    canonical_name,
+    has_control_chars,
+    is_commit_id,
+    is_full_commit_id,
+)
 
 if TYPE_CHECKING:
     from ivpm.fetch.result import FetchResult
@@ -32,8 +36,6 @@ PUBLISHED_LOCK_VERSIONS = (1, 2, 3)
 
 log = logging.getLogger("ivpm")
 
-# A full (not abbreviated) commit id of a SHA-1 or SHA-256 repository.
-_FULL_COMMIT = re.compile(r"^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$")
 # Sources the published ivpm installs into the environment from their checkout (editable).
 _PUBLISHED_SOURCE_SRCS = frozenset({"git", "dir", "file"})
 
@@ -322,7 +324,7 @@ def _published_git_pin(key: str, entry: dict[str, Any], where: Location) -> GitP
                 f"lock file entry {label} has an invalid commit_resolved {resolved!r}", where
             )
         return GitPin(url=url or "", commit=resolved)
-    if requested and _FULL_COMMIT.match(requested):
+    if requested and is_full_commit_id(requested):
         return GitPin(url=url or "", commit=requested)
     if requested:
         raise ConfigError(

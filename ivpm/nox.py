@@ -36,6 +36,8 @@ from ivpm import layout
 from ivpm.errors import IvpmError
 
 if TYPE_CHECKING:
+    from ivpm.project.model import Project
+
     # For type checkers an IvpmSession is a nox.Session: it offers all of its API, so a
     # noxfile can annotate its sessions with nox.Session and rebind the object use() returns.
     # At run time it wraps the nox session instead (composition, see IvpmSession).
@@ -59,11 +61,16 @@ class _Target:
     def project_file(self) -> Path:
         return layout.project_file(self.project_dir)
 
-    @property
-    def venv_dir(self) -> Path:
+    @functools.cached_property
+    def project(self) -> Project:
+        """The project's ivpm.yaml, loaded on first use (a failed load is tried again)."""
         from ivpm.project.loader import load_project
 
-        return layout.venv_dir(self.project_dir, load_project(self.project_file).deps_dir)
+        return load_project(self.project_file)
+
+    @functools.cached_property
+    def venv_dir(self) -> Path:
+        return layout.venv_dir(self.project_dir, self.project.deps_dir)
 
 
 class IvpmSession(_SessionBase):
@@ -314,6 +321,7 @@ def install(
             installer=target.installer,
             environ=_outer_env(session),
             say=session.log,
+            project=target.project,
         )
     except IvpmError as error:
         _fail(session, error)
@@ -382,13 +390,12 @@ def _activate(session: nox.Session, target: _Target, dep_set: str | None = None)
     dependencies' package-level ``env`` first, then the root's ``env`` and env-sets.
     """
     from ivpm.options import dep_set_names
-    from ivpm.project.loader import load_project
     from ivpm.pyenv.activation import activation_env
     from ivpm.pyenv.tree_env import tree_env_sets
 
     base = _outer_env(session)
     try:
-        project = load_project(target.project_file)
+        project = target.project
         env_sets = tree_env_sets(
             project,
             layout.packages_dir(target.project_dir, project.deps_dir),

@@ -12,7 +12,6 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from ivpm import layout
 from ivpm.context import RunContext, Session, SessionSkipped
 from ivpm.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_SESSION_FAILED, IvpmError
 from ivpm.registry import Registry, SessionSpec
@@ -61,7 +60,8 @@ def run_sessions(registry: Registry, selected: Sequence[str], context: RunContex
                 and context.project_dir is not None
                 and context.project_dir not in locked
             ):
-                packages = context.packages_dir() or layout.packages_dir(context.project_dir)
+                packages = context.packages_dir()
+                assert packages is not None  # there is a project (tested above)
                 stack.enter_context(WorkspaceLock(packages, timeout=lock_timeout_from_env()))
                 locked.add(context.project_dir)
             result, code = _run_one(spec, context, results)

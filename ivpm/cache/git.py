@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,10 +29,10 @@ from ivpm.fetch.result import Action, DepFetchError, FetchResult
 from ivpm.fetch.urls import clone_url
 from ivpm.proc import CommandFailed
 from ivpm.project.model import Dep
+from ivpm.project.names import is_full_commit_id
 
 log = logging.getLogger("ivpm")
 _BACKDATE_SECONDS = 2
-_FULL_SHA = re.compile(r"^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$")
 
 
 def wanted_ref(dep: Dep) -> str:
@@ -108,7 +107,7 @@ def fetch_cached_git(
     known_tag = _tagged_entry(dep, url, store) if wanted is None and dep.tag else None
     if known_tag is not None:
         entry, commit, made = known_tag
-    elif wanted is not None and not _FULL_SHA.match(wanted):
+    elif wanted is not None and not is_full_commit_id(wanted):
         entry, commit, made = _fill_abbreviated(dep, wanted, store, git=git, ssh=ssh)
     else:
         commit = wanted.lower() if wanted else _remote_commit(dep, url, git)

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import IO, Literal
 
 from ivpm.fetch.staging import is_within, remove_path
+from ivpm.project.names import url_ending
 
 DEFAULT_MAX_UNPACK_BYTES = 8 * 1024**3
 DEFAULT_MAX_UNPACK_MEMBERS = 500_000
@@ -64,7 +65,7 @@ def archive_format(name: str) -> str | None:
     ``.jar`` is a zip that is saved as it is unless ``unpack: true`` says otherwise; a wheel
     (``.whl``) is not an archive to unpack here.
     """
-    lowered = name.split("?", 1)[0].split("#", 1)[0].lower()
+    lowered = url_ending(name)
     for fmt in FORMATS:
         if lowered.endswith(fmt):
             return fmt

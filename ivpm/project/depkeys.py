@@ -25,6 +25,7 @@ from ivpm.project.names import (
     is_distribution_name,
     quoted,
     source_name_problem,
+    url_ending,
 )
 from ivpm.project.yamlnodes import Map, Node, Scalar, Seq, describe
 
@@ -215,7 +216,7 @@ def infer_src(url: str) -> Source | None:
     scheme = scheme_match.group(1).lower() if scheme_match else None
     if stripped.endswith(".git") or _SCP_LIKE.match(url):
         return Source.GIT
-    archive = stripped.split("?", 1)[0].split("#", 1)[0].lower().endswith(ARCHIVE_EXTENSIONS)
+    archive = url_ending(stripped).endswith(ARCHIVE_EXTENSIONS)
     if scheme is None:
         return Source.DIR if _LOCAL_PATH.match(url) else None
     if scheme in ("http", "https"):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ivpm.errors import Location
+from ivpm.project.names import url_ending
 
 
 class Source(enum.Enum):
@@ -96,7 +97,7 @@ class Dep:
         """True for an archive dep whose URL names a wheel (``.whl``)."""
         if self.src not in ARCHIVE_SOURCES or self.url is None:
             return False
-        return self.url.split("?", 1)[0].split("#", 1)[0].lower().endswith(".whl")
+        return url_ending(self.url).endswith(".whl")
 
 
 @dataclass(frozen=True)

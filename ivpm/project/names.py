@@ -16,6 +16,7 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # An abbreviated or full commit id: SHA-1 (40 digits) or SHA-256 (64 digits) repositories.
 _COMMIT = re.compile(r"^[0-9a-fA-F]{4,64}$")
+_FULL_COMMIT = re.compile(r"^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$")
 #: git "remote helper" transports that run a command named in the URL.
 FORBIDDEN_TRANSPORTS = ("ext::", "fd::")
 
@@ -50,6 +51,18 @@ def quoted(text: str) -> str:
 def is_commit_id(text: str) -> bool:
     """True when ``text`` is a (possibly abbreviated, at least 4 digits) hexadecimal commit id."""
     return _COMMIT.match(text) is not None
+
+
+def is_full_commit_id(text: str) -> bool:
+    """True when ``text`` is a full (not abbreviated) hexadecimal commit id: 40 digits (SHA-1)
+    or 64 (SHA-256)."""
+    return _FULL_COMMIT.match(text) is not None
+
+
+def url_ending(url: str) -> str:
+    """``url`` without its query and fragment, lower-cased: what its file extension is read
+    from (``x.tar.gz?dl=1`` -> ``x.tar.gz``)."""
+    return url.split("?", 1)[0].split("#", 1)[0].lower()
 
 
 def forbidden_transport(url: str) -> str | None:

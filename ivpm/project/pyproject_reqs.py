@@ -25,7 +25,7 @@ from packaging.utils import canonicalize_name
 
 from ivpm.errors import ConfigError, Location, did_you_mean, display_path
 from ivpm.project.model import Dep, PackageType, Source
-from ivpm.project.names import source_name_problem
+from ivpm.project.names import source_name_problem, url_ending
 
 #: What ``include`` lists when the dep does not say.
 DEFAULT_INCLUDE = ("dependencies",)
@@ -295,7 +295,7 @@ def _as_dep(item: ListedRequirement, pyproject: Dep, path: Path) -> Dep:
         )
     url = requirement.url
     scheme = urlparse(url).scheme.lower()
-    ending = url.split("?", 1)[0].split("#", 1)[0].lower()
+    ending = url_ending(url)
     wheel = ending.endswith(_WHEEL)
     if scheme not in ("http", "https", "file") or not (wheel or ending.endswith(_ARCHIVES)):
         raise ConfigError(

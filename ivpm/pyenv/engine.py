@@ -234,21 +234,21 @@ def _writable_copies(batch: Batch) -> Iterator[dict[str, str]]:
     from ivpm.cache.seal import copy_writable
 
     lines = {r.name: r.line for r in batch}
-    read_only = [r for r in batch if r.is_source and not r.editable and _read_only_line(r)]
+    read_only: list[tuple[str, Path, str]] = []  # name, folder, extras suffix ("[a,b]" or "")
+    for requirement in batch:
+        if requirement.is_source and not requirement.editable:
+            folder, _, extras = requirement.line.partition("[")
+            if is_read_only(Path(folder)):
+                read_only.append((requirement.name, Path(folder), f"[{extras}" if extras else ""))
     if not read_only:
         yield lines
         return
     with tempfile.TemporaryDirectory(prefix="ivpm-build-") as scratch:
-        for requirement in read_only:
-            folder, _, extras = requirement.line.partition("[")
-            copy = Path(scratch) / requirement.name
-            copy_writable(Path(folder), copy)
-            lines[requirement.name] = str(copy) + (f"[{extras}" if extras else "")
+        for name, source, suffix in read_only:
+            copy = Path(scratch) / name
+            copy_writable(source, copy)
+            lines[name] = str(copy) + suffix
         yield lines
-
-
-def _read_only_line(requirement: Requirement) -> bool:
-    return is_read_only(Path(requirement.line.partition("[")[0]))
 
 
 def editable_target(requirement: Requirement) -> str:

@@ -10,8 +10,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ivpm import layout
+
+if TYPE_CHECKING:
+    from ivpm.project.model import Project
 
 
 def install_extra(
@@ -22,6 +26,7 @@ def install_extra(
     installer: str | None,
     environ: Mapping[str, str],
     say: Callable[[str], None],
+    project: Project | None = None,
 ) -> bool:
     """Install ``requirements`` and the ``editable`` folders into ``<project>/packages/python``.
 
@@ -29,7 +34,8 @@ def install_extra(
     every folder is installed editable from that folder, no installer starts and False is
     returned. Otherwise ``installer`` (``pip``, ``uv`` or None for ivpm's choice) installs them
     with the index settings ``ivpm update`` uses, and True is returned. ``environ`` is the
-    environment the installer runs with; ``say`` reports what is done. Failures raise
+    environment the installer runs with; ``say`` reports what is done; ``project`` is the
+    project's loaded ivpm.yaml (default: loaded here). Failures raise
     :class:`~ivpm.errors.IvpmError`.
     """
     from ivpm.project.loader import load_project
@@ -41,7 +47,8 @@ def install_extra(
     from ivpm.pyenv.state import Requirement
     from ivpm.workspace_lock import WorkspaceLock, lock_timeout_from_env
 
-    project = load_project(layout.project_file(project_dir))
+    if project is None:
+        project = load_project(layout.project_file(project_dir))
     venv = layout.venv_dir(project_dir, project.deps_dir)
     shown = " ".join([*requirements, *(f"-e {folder}" for folder in editable)])
     packages = layout.packages_dir(project_dir, project.deps_dir)

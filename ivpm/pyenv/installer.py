@@ -55,6 +55,7 @@ __all__ = [
     "installed_distributions",
     "make_installer",
     "merge_index_settings",
+    "pep508_name",
     "removable_distributions",
 ]
 
@@ -215,7 +216,7 @@ class PipInstaller(Installer):
             main.append("--force-reinstall")
         commands = [[*main, *request.requirements, *request.editable_args()]]
         wanted = set(request.reinstall_names())
-        subset = [r for r in request.requirements if _requirement_name(r) in wanted]
+        subset = [r for r in request.requirements if pep508_name(r) in wanted]
         if subset and not request.force_reinstall:
             reinstall = [*self._pip("install"), *options, "--force-reinstall", "--no-deps"]
             commands.append([*reinstall, *subset])
@@ -313,7 +314,9 @@ def _strip_extras(folder: str) -> str:
     return re.sub(r"\[[^\[\]/]*\]$", "", folder)
 
 
-def _requirement_name(requirement: str) -> str | None:
+def pep508_name(requirement: str) -> str | None:
+    """The canonical distribution name of the PEP 508 ``requirement``; None when it does not
+    parse (a path, an option)."""
     from packaging.requirements import InvalidRequirement, Requirement
 
     try:

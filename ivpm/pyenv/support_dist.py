@@ -29,14 +29,13 @@ import base64
 import hashlib
 import os
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as Pep508Requirement
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from ivpm import __version__
@@ -241,15 +240,24 @@ def wheel_bytes() -> bytes:
             "Tag: py3-none-any\n"
         ).encode(),
     }
-    record = [f"{path},sha256={_digest(data)},{len(data)}" for path, data in files.items()]
-    record.append(f"{dist_info}/RECORD,,")
-    files[f"{dist_info}/RECORD"] = ("\n".join(record) + "\n").encode()
+    return wheel_archive(files, dist_info)
 
+
+def wheel_archive(files: Mapping[str, bytes], dist_info: str) -> bytes:
+    """The wheel holding ``files`` (archive path -> content), with its ``RECORD`` added.
+
+    ``dist_info`` is the wheel's ``.dist-info`` folder, where the files' ``RECORD`` (sha256
+    digests and sizes, in the order given) goes last. The archive is deterministic: the entries
+    in that order, fixed dates, mode 0644, deflated; the same files give the same bytes.
+    """
     import io
 
+    record = [f"{path},sha256={_digest(data)},{len(data)}" for path, data in files.items()]
+    record.append(f"{dist_info}/RECORD,,")
+    entries = {**files, f"{dist_info}/RECORD": ("\n".join(record) + "\n").encode()}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for path, data in files.items():
+        for path, data in entries.items():
             info = zipfile.ZipInfo(path, date_time=_ZIP_DATE)
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -292,18 +300,13 @@ def prepare_batch(
     """
     if not any(is_support(requirement) for requirement in batch):
         return list(batch), list(constraints)
+    from ivpm.pyenv.installer import pep508_name
+
     wheel = write_support_wheel(venv_dir / SUPPORT_DIR_NAME)
     line = f"{NAME} @ {wheel.absolute().as_uri()}"
     prepared = [replace(r, line=line) if is_support(r) else r for r in batch]
-    kept = [c for c in constraints if _constraint_name(c) != NAME]
+    kept = [c for c in constraints if pep508_name(c) != NAME]
     return prepared, kept
-
-
-def _constraint_name(line: str) -> str | None:
-    try:
-        return canonicalize_name(Pep508Requirement(line).name)
-    except InvalidRequirement:
-        return None
 
 
 def _digest(data: bytes) -> str:

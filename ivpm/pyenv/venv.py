@@ -148,14 +148,10 @@ def venv_problem(
     return None
 
 
-def venv_is_healthy(
-    venv_dir: Path, python: str, *, system_site_packages: bool | None = None
-) -> bool:
-    """True when the environment is complete and built with ``python`` (no process started).
-
-    ``system_site_packages``, when given, must also match (see :func:`venv_problem`).
-    """
-    return venv_problem(venv_dir, python, system_site_packages=system_site_packages) is None
+def venv_is_healthy(venv_dir: Path, python: str) -> bool:
+    """True when the environment is complete and built with ``python`` (no process started;
+    see :func:`venv_problem`)."""
+    return venv_problem(venv_dir, python) is None
 
 
 def remove_venv(venv_dir: Path) -> None:

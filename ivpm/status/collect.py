@@ -13,7 +13,6 @@ from ivpm.fetch.checkout import checkout_state
 from ivpm.layout import venv_python
 from ivpm.project.model import Dep, EnvAction, PathEntry, Project, Resolution, ResolvedDep, Source
 from ivpm.pyenv.distributions import editable_distributions, installed_distributions
-from ivpm.pyenv.engine import is_read_only
 from ivpm.pyenv.health import failed_imports, has_built_extension, import_names
 from ivpm.pyenv.native import native_build_kind
 from ivpm.pyenv.state import EnvState, diff_states, load_state
@@ -45,7 +44,7 @@ def collect_rows(
         if name in unhandled:
             rows.append(_unhandled_row(resolved))
             continue
-        row, dist = _dep_row(project_dir, resolved, missing, installed, editables)
+        row, dist = _dep_row(project_dir, resolved, missing, installed, editables, wanted=wanted)
         if resolved.sub_project is not None:
             row.paths = path_infos(resolved.sub_project.paths)
             row.env = env_infos(resolved.sub_project.env)
@@ -112,6 +111,8 @@ def _dep_row(
     missing: set[str],
     installed: Mapping[str, str],
     editables: Mapping[str, Path],
+    *,
+    wanted: EnvState,
 ) -> tuple[DepStatus, str | None]:
     dep = resolved.dep
     key = canonicalize_name(dep.name)
@@ -152,7 +153,7 @@ def _dep_row(
         elsewhere = editables.get(key)
         if row.installed is None:
             row.problems.append(Problem("not-installed", "not installed"))
-        elif not dep.editable or is_read_only(path):
+        elif not _wanted_editable(wanted, key, resolved):
             pass  # installed as a regular package, as ivpm.yaml (or the read-only cache) says
         elif elsewhere is None:
             row.problems.append(
@@ -166,6 +167,21 @@ def _dep_row(
     if native_build_kind(path) is not None and not has_built_extension(path):
         row.problems.append(Problem("not-built", "native extension not built"))
     return row, dist
+
+
+def _wanted_editable(wanted: EnvState, key: str, resolved: ResolvedDep) -> bool:
+    """Whether the update installs the Python source dep ``resolved`` editable, as ``wanted``
+    (made by :func:`~ivpm.pyenv.engine.wanted_state`) says: ivpm.yaml asks for it and the
+    folder is writable (not a read-only cache entry)."""
+    requirement = wanted.requirements.get(key)
+    if requirement is not None and requirement.is_source:
+        return requirement.editable
+    # Not a source requirement of that name (another dep's wheel took it): decide as
+    # wanted_state does.
+    from ivpm.pyenv.engine import is_read_only
+
+    assert resolved.path is not None
+    return resolved.dep.editable and not is_read_only(resolved.path)
 
 
 def wanted_text(dep: Dep) -> str:

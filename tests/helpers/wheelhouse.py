@@ -10,7 +10,6 @@ installer processes. Nothing here depends on pytest.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import shutil
@@ -19,13 +18,14 @@ import sys
 import tempfile
 import time
 import tomllib
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from filelock import FileLock
 from packaging.utils import canonicalize_name, parse_wheel_filename
+
+from ivpm.pyenv.support_dist import wheel_archive
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "pkgs"
 WHEELS_SPEC = FIXTURES / "wheels.toml"
@@ -34,7 +34,6 @@ MODULE_TEMPLATE = FIXTURES / "template" / "module.py.tmpl"
 #: Third-party distributions every wheelhouse holds (with their dependencies).
 THIRD_PARTY: tuple[str, ...] = ("setuptools>=70", "wheel", "cython>=3")
 
-_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _RUN_ID = os.environ.get("IVPM_TEST_RUN_ID") or f"{int(time.time())}-{os.getpid()}"
 _STALE_RUN_SECONDS = 6 * 3600
 
@@ -103,18 +102,9 @@ def write_wheel(dest_dir: Path, dist: FixtureDist, version: str) -> Path:
     if dist.scripts:
         lines = ["[console_scripts]", *(f"{k} = {v}" for k, v in sorted(dist.scripts.items()))]
         files[f"{dist_info}/entry_points.txt"] = ("\n".join(lines) + "\n").encode()
-    record = [f"{path},sha256={_digest(data)},{len(data)}" for path, data in files.items()]
-    record.append(f"{dist_info}/RECORD,,")
-    files[f"{dist_info}/RECORD"] = ("\n".join(record) + "\n").encode()
-
     wheel = dest_dir / f"{module}-{version}-py3-none-any.whl"
     tmp = wheel.with_name(wheel.name + ".tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for path, data in files.items():
-            info = zipfile.ZipInfo(path, date_time=_ZIP_DATE)
-            info.external_attr = 0o644 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, data)
+    tmp.write_bytes(wheel_archive(files, dist_info))
     os.replace(tmp, wheel)
     return wheel
 
@@ -232,10 +222,6 @@ def hermetic_env(
     env["UV_PYTHON_DOWNLOADS"] = "never"
     env.pop("VIRTUAL_ENV", None)
     return env
-
-
-def _digest(data: bytes) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
