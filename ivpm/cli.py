@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from ivpm import __version__, layout
-from ivpm.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, IvpmError, UsageError
+from ivpm.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    IvpmError,
+    UsageError,
+    file_system_error,
+)
 from ivpm.options import GROUP_PROJECT, GROUP_PYTHON, GROUP_SESSION, Option, Options, OptionValues
 from ivpm.registry import Registry
 
@@ -162,6 +169,12 @@ def main(argv: Sequence[str] | None = None, *, registry: Registry | None = None)
     except IvpmError as error:
         print(error.render(), file=sys.stderr)
         return error.exit_code
+    except OSError as exc:
+        known = file_system_error(exc, None)
+        if known is None:
+            raise
+        print(known.render(), file=sys.stderr)
+        return known.exit_code
     except KeyboardInterrupt:
         print("ivpm: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -89,7 +89,11 @@ class RunContext:
         self.state = RunState()
 
     def preflight(self) -> None:
-        """Load and check every input (ivpm.yaml, ``-d``, ``--lock-file``) before any write."""
+        """Load and check every input (ivpm.yaml, ``-d``, ``--lock-file``, the ``IVPM_*``
+        variables ivpm acts on) before any write."""
+        from ivpm.netlimits import silence_timeout
+
+        silence_timeout(os.environ)
         project = self.project
         requested = self.dep_sets_requested
         if requested:
@@ -284,7 +288,8 @@ class Session:
         if state.wanted is None:
             from ivpm.pyenv.engine import wanted_state
 
-            state.wanted = wanted_state(self.resolution, index=self.index, lock=self.lock_data)
+            wanted = wanted_state(self.resolution, index=self.index, lock=self.lock_data)
+            state.wanted = replace(wanted, installer=self.installer_choice.kind)
         return state.wanted
 
     @property
@@ -353,7 +358,8 @@ class Session:
         """
         full_env = None if env is None else {**os.environ, **env}
         try:
-            return run_command(argv, cwd=cwd, env=full_env)
+            # the user's own commands (a test run) may rightly stay silent for long
+            return run_command(argv, cwd=cwd, env=full_env, silence_timeout=0)
         except CommandFailed as exc:
             label = what or os.path.basename(exc.argv[0])
             raise SessionFailure(

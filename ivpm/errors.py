@@ -8,6 +8,8 @@ wrong ever shows a Python traceback.
 from __future__ import annotations
 
 import difflib
+import errno
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,9 +34,17 @@ class Location:
 
 
 def display_path(path: Path) -> str:
-    """Show ``path`` relative to the working directory when it lies below it."""
+    """Show ``path`` relative to the working directory when it lies below it.
+
+    A path below the working directory as written (through a symbolic link in it, e.g. a
+    linked ``packages/<name>``) is shown as written; otherwise its real path is compared.
+    """
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        cwd = Path.cwd()
+        written = Path(os.path.abspath(path))
+        if written.is_relative_to(cwd):
+            return str(written.relative_to(cwd))
+        return str(path.resolve().relative_to(cwd.resolve()))
     except (ValueError, OSError):
         return str(path)
 
@@ -127,6 +137,56 @@ class LockTimeout(IvpmError):
     """The workspace lock could not be taken within ``IVPM_LOCK_TIMEOUT`` seconds."""
 
     exit_code = EXIT_SESSION_FAILED
+
+
+_NOT_ALLOWED = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
+_NO_SPACE = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded"}
+
+
+def file_system_error(exc: BaseException, packages: Path | None) -> IvpmError | None:
+    """The user-facing error for an :class:`OSError` the environment caused, else None.
+
+    A file ivpm may not write (permissions, ``chattr +i``, a read-only mount) is exit 2: the
+    environment must be fixed, nothing is wrong with ivpm. A full disk or quota is exit 1: the
+    session could not finish; the next run, once there is space, repairs what it left.
+    ``packages`` is the project's ``packages/`` folder (None without a project), where ivpm's
+    own writes go. Any other exception is left to the caller (None).
+    """
+    if not isinstance(exc, OSError) or exc.errno is None:
+        return None
+    named = exc.filename if exc.filename is not None else exc.filename2
+    where = display_path(Path(os.fsdecode(named))) if named is not None else None
+    reason = exc.strerror or os.strerror(exc.errno)
+    if exc.errno in _NO_SPACE:
+        return SessionFailure(
+            f"{_NO_SPACE[exc.errno]} while writing {where or 'a file'}",
+            hint="free some space and run ivpm again: the next run repairs what this one "
+            "left unfinished",
+        )
+    if exc.errno not in _NOT_ALLOWED:
+        return None
+    inside = (
+        named is not None and packages is not None and _is_below(Path(os.fsdecode(named)), packages)
+    )
+    if exc.errno == errno.EROFS or inside or named is None:
+        folder = display_path(packages) if packages is not None else "packages"
+        return UsageError(
+            f"cannot write {where or 'a file'}: {reason}",
+            hint=f"ivpm writes its environment and sources below {folder}/: make it writable "
+            "(a read-only mount, the file mode, or an immutable attribute: see 'ls -ld' and "
+            "'lsattr -d'); the next run then repairs what this one left unfinished",
+        )
+    return UsageError(
+        f"cannot use {where}: {reason}", hint=f"check the permissions of {where} and its folders"
+    )
+
+
+def _is_below(path: Path, folder: Path) -> bool:
+    try:
+        Path(os.path.abspath(path)).relative_to(os.path.abspath(folder))
+    except ValueError:
+        return False
+    return True
 
 
 def _source_excerpt(location: Location) -> list[str]:

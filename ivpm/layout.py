@@ -8,6 +8,7 @@ A project is a directory holding :data:`PROJECT_FILE`. ivpm writes only below it
       .ivpm.lock.owner      who holds it, for the "waiting for ..." message
       package-lock.json     resolved git commits and installed versions
       .ivpm-archives/       what each archive or release dep was fetched from
+      .ivpm-dirs/           what each dir dep's copy or link was made from
                             (<name>.json; a release's also names its tag)
       python/               the virtual environment
         .ivpm-venv.json     its completion record (written last when it is built)
@@ -21,6 +22,7 @@ nor a name starting with ``.``. A project may name another folder than ``package
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 PROJECT_FILE = "ivpm.yaml"
@@ -32,6 +34,7 @@ WORKSPACE_LOCK_OWNER_NAME = ".ivpm.lock.owner"
 VENV_RECORD_NAME = ".ivpm-venv.json"
 STATE_RECORD_NAME = ".ivpm-state.json"
 ARCHIVE_RECORDS_DIR_NAME = ".ivpm-archives"
+DIR_RECORDS_DIR_NAME = ".ivpm-dirs"
 
 #: Entries of ``packages/`` that belong to ivpm, so no source dep may be named after them.
 RESERVED_NAMES = frozenset({VENV_DIR_NAME, LOCK_FILE_NAME})
@@ -96,4 +99,27 @@ def find_project_file(start: Path) -> Path | None:
         candidate = project_file(directory)
         if candidate.is_file():
             return candidate
+    return None
+
+
+def linked_packages(project_dir: Path, packages: Path) -> tuple[Path, str] | None:
+    """The first folder from ``project_dir`` down to ``packages`` that is a symbolic link, and
+    the link's target as written; None when every one is a real folder (or does not exist).
+
+    ivpm works only in a real ``packages/`` inside the project: through a link, its checkouts,
+    environment and workspace lock would land in (and be shared with) another tree.
+    """
+    try:
+        relative = packages.relative_to(project_dir)
+    except ValueError:
+        return None
+    current = project_dir
+    for part in relative.parts:
+        current = current / part
+        if current.is_symlink():
+            try:
+                target = os.readlink(current)
+            except OSError:
+                target = "?"
+            return current, target
     return None

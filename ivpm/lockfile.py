@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 
 from packaging.version import InvalidVersion, Version
 
-from ivpm.errors import ConfigError, Location
-from ivpm.fsutil import write_json_atomic
+from ivpm.errors import ConfigError, Location, UsageError, display_path
+from ivpm.fsutil import RefusedFile, format_size, read_regular_file, write_json_atomic
 from ivpm.project.names import (
     canonical_name,
     has_control_chars,
     is_commit_id,
+    is_distribution_name,
     is_full_commit_id,
 )
 
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from ivpm.project.model import Resolution
 
 LOCK_FORMAT = 1
+#: The largest lock file :func:`read_lock` reads (one of a few thousand packages is ~100 KiB).
+MAX_LOCK_FILE_BYTES = 16 * 1024 * 1024
 #: The ``ivpm_lock_version`` values of the published ivpm's lock files that :func:`read_lock` reads.
 PUBLISHED_LOCK_VERSIONS = (1, 2, 3)
 
@@ -105,11 +108,18 @@ def read_lock(path: Path) -> LockData:
 
 
 def _load_json(path: Path) -> Any:
-    """The parsed JSON of ``path``; unreadable, non-UTF-8 or malformed text is a ConfigError."""
+    """The parsed JSON of ``path``; a file that is not regular, over
+    :data:`MAX_LOCK_FILE_BYTES`, unreadable, non-UTF-8 or malformed is a ConfigError."""
     try:
-        data = path.read_bytes()
+        data = read_regular_file(path, MAX_LOCK_FILE_BYTES)
+    except RefusedFile as refused:
+        raise ConfigError(
+            f"cannot read lock file {path}: it {refused.reason}",
+            hint="--lock-file names a package-lock.json that ivpm wrote "
+            f"(a regular file of at most {format_size(MAX_LOCK_FILE_BYTES)})",
+        ) from None
     except OSError as exc:
-        raise ConfigError(f"cannot read lock file {path}: {exc.strerror}") from None
+        raise ConfigError(f"cannot read lock file {path}: {exc.strerror or exc}") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -162,14 +172,37 @@ def _read_own(raw: Any, where: Location) -> LockData:
             )
         pins[name] = GitPin(url=entry.get("url", ""), commit=entry["commit"])
     for name, version in python.items():
-        if not isinstance(version, str):
-            raise ConfigError(f"lock file entry python.{name} must be a version string", where)
+        _check_pin(f"python.{_show(name)}", name, version, where)
+    for name, location in editable.items():
+        if not isinstance(location, str) or has_control_chars(location):
+            raise ConfigError(f"lock file entry editable.{_show(name)} must be a path", where)
+    dep_set = raw.get("dep-set", "")
+    if not isinstance(dep_set, str) or has_control_chars(dep_set):
+        raise ConfigError('lock file key "dep-set" must be a dep-set name', where)
     return LockData(
-        dep_set=str(raw.get("dep-set", "")),
+        dep_set=dep_set,
         git=pins,
-        python={str(k): str(v) for k, v in python.items()},
-        editable={str(k): str(v) for k, v in editable.items()},
+        python=dict(python),
+        editable=dict(editable),
     )
+
+
+def _check_pin(label: str, name: str, version: Any, where: Location) -> None:
+    """A pinned distribution: a PEP 508 name and an exact PEP 440 version.
+
+    Both become ``name==version`` lines of the installer's constraints file, where anything
+    else (an option such as ``-i URL``, a line break) would be read as an instruction.
+    """
+    if not is_distribution_name(name):
+        raise ConfigError(
+            f"lock file entry {label} is not named after a package (PEP 508 name)", where
+        )
+    if not isinstance(version, str):
+        raise ConfigError(f"lock file entry {label} must be a version string", where)
+    if not _is_exact_version(version) or version != version.strip():
+        raise ConfigError(
+            f"lock file entry {label} has {_show(version)}, not an exact version", where
+        )
 
 
 def _mapping(raw: dict[str, Any], key: str, where: Location) -> dict[str, Any]:
@@ -232,7 +265,9 @@ def _read_published(raw: dict[str, Any], where: Location) -> LockData:
                 )
         elif entry.src == "pypi":
             exact = _published_exact_version(key, entry.raw, where)
-            if exact is None:
+            if not is_distribution_name(entry.name):
+                ignored.append(f"{_show(entry.name)} (pypi, not a package name)")
+            elif exact is None:
                 requested_only.append(entry.name)
             else:
                 resolved.setdefault(canonical_name(entry.name), exact)
@@ -368,6 +403,12 @@ def _published_python_packages(
             raise ConfigError(
                 f"lock file entry python_packages.{_show(name)} must be a version string", where
             )
+        if not is_distribution_name(name):
+            raise ConfigError(
+                f"lock file entry python_packages.{_show(name)} is not named after a package "
+                "(PEP 508 name)",
+                where,
+            )
         canonical = canonical_name(name)
         if canonical in from_source or not _is_exact_version(version):
             skipped.append(f"{name} {version}")
@@ -407,8 +448,9 @@ def _entry_label(key: str) -> str:
 
 
 def _show(text: str) -> str:
-    """``text`` for a message: as is, or quoted when empty or holding control characters."""
-    return repr(text) if has_control_chars(text) or not text else text
+    """``text`` for a message: as is, or quoted when empty or holding control characters or
+    spaces."""
+    return repr(text) if has_control_chars(text) or not text or " " in text else text
 
 
 def write_project_lock(
@@ -435,6 +477,7 @@ def write_project_lock(
     }
     if only_if_stale and git_pins_of(path) == git:
         return False
+    _clear_non_file(path)
     from ivpm.pyenv.distributions import editable_distributions, installed_distributions
 
     editable = editable_distributions(venv_dir)
@@ -455,6 +498,20 @@ def write_project_lock(
         ),
     )
     return True
+
+
+def _clear_non_file(path: Path) -> None:
+    """Make room for the lock file where an empty folder stands in its place (a FIFO or other
+    non-directory is replaced by the atomic rename); a folder with content is refused."""
+    if not path.is_dir() or path.is_symlink():
+        return
+    try:
+        path.rmdir()
+    except OSError:
+        raise UsageError(
+            f"{display_path(path)} is a folder with content, where ivpm keeps its lock file",
+            hint="move that folder away; the next update writes the lock file",
+        ) from None
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -12,8 +12,17 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+from ivpm import layout
 from ivpm.context import RunContext, Session, SessionSkipped
-from ivpm.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_SESSION_FAILED, IvpmError
+from ivpm.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_SESSION_FAILED,
+    IvpmError,
+    UsageError,
+    display_path,
+    file_system_error,
+)
 from ivpm.registry import Registry, SessionSpec
 from ivpm.workspace_lock import WorkspaceLock, lock_timeout_from_env
 
@@ -53,8 +62,11 @@ def run_sessions(registry: Registry, selected: Sequence[str], context: RunContex
     exit_code = EXIT_OK
     with ExitStack() as stack:
         locked: set[Path] = set()
+        checked: set[Path] = set()
         while queue:
             spec = queue.pop(0)
+            if spec.needs_project and context.project_dir is not None:
+                _check_packages_link(context, checked, refuse=spec.writes)
             if (
                 spec.writes
                 and context.project_dir is not None
@@ -81,6 +93,33 @@ def run_sessions(registry: Registry, selected: Sequence[str], context: RunContex
     return exit_code
 
 
+def _check_packages_link(context: RunContext, checked: set[Path], *, refuse: bool) -> None:
+    """Refuse (a writing session) or warn about (one that only reads) a ``packages/`` that is,
+    or lies below, a symbolic link; each project is warned about once."""
+    packages = context.packages_dir()
+    if context.project_dir is None or packages is None:
+        return
+    linked = layout.linked_packages(context.project_dir, packages)
+    if linked is None:
+        return
+    link, target = linked
+    folder = display_path(link.parent)  # the link itself is not followed
+    shown = link.name if folder == "." else f"{folder}/{link.name}"
+    message = (
+        f"{shown} is a symbolic link (to {target}): "
+        "ivpm works only in a real folder inside the project"
+    )
+    if refuse:
+        raise UsageError(
+            message,
+            hint=f"replace the link with a real folder (ivpm fills it again), or set "
+            f"'deps-dir:' in {layout.PROJECT_FILE} to another folder inside the project",
+        )
+    if packages not in checked:
+        checked.add(packages)
+        log.warning("warning: %s; reading it anyway", message)
+
+
 def _run_one(
     spec: SessionSpec, context: RunContext, earlier: Sequence[SessionResult]
 ) -> tuple[SessionResult, int]:
@@ -100,6 +139,12 @@ def _run_one(
         print("ivpm: interrupted", file=sys.stderr)
         return SessionResult(spec.name, Outcome.FAILED, "interrupted"), EXIT_INTERRUPTED
     except Exception as bug:
+        known = file_system_error(bug, context.packages_dir())
+        if known is not None:  # the environment's fault (read-only, disk full), not a bug
+            if context.options.traceback:
+                traceback.print_exc()
+            print(known.render(), file=sys.stderr)
+            return SessionResult(spec.name, Outcome.FAILED), known.exit_code
         if context.options.traceback or context.options.verbosity > 0:
             traceback.print_exc()
         else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import errno
 import logging
 import math
 import os
@@ -11,10 +11,12 @@ from pathlib import Path
 from types import TracebackType
 
 from ivpm import layout
-from ivpm.errors import LockTimeout, UsageError
+from ivpm.errors import LockTimeout, UsageError, display_path
 from ivpm.fsutil import write_text_atomic
 
 log = logging.getLogger("ivpm")
+
+_NOT_WRITABLE = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
 
 
 def lock_timeout_from_env() -> float:
@@ -98,8 +100,19 @@ class WorkspaceLock:
         if program == "__main__.py":
             program = "ivpm"
         owner = f"{program} (pid {os.getpid()}): {' '.join([program, *sys.argv[1:]])}\n"
-        with contextlib.suppress(OSError):
+        try:
             write_text_atomic(layout.workspace_lock_owner(self.packages_dir), owner)
+        except OSError as exc:
+            if exc.errno not in _NOT_WRITABLE:
+                return  # the note only words the "waiting for ..." message
+            # The lock file was there already, but nothing new can be made in packages/: the
+            # sources and the environment could not be changed either.
+            self.release()
+            raise UsageError(
+                f"cannot write in {display_path(self.packages_dir)}: {exc.strerror}",
+                hint=f"make {display_path(self.packages_dir)} writable (a read-only mount, the "
+                "folder's mode, or an immutable attribute: see 'ls -ld' and 'lsattr -d')",
+            ) from None
 
     def release(self) -> None:
         """Let the next waiting process in."""

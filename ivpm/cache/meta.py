@@ -43,10 +43,28 @@ def parse_time(text: object) -> datetime | None:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
+#: The fields every reader takes as text; one holding anything else reads as absent.
+_TEXT_FIELDS = ("kind", "name", "url", "version", "commit", "sha256", "created", "last_used")
+
+
 def read_meta(entry: Path) -> dict[str, Any] | None:
-    """The metadata of ``entry``; None when it is missing or unreadable."""
+    """The metadata of ``entry``; None when it is missing or unreadable.
+
+    Fields of the wrong type read as absent (``refs``: only its strings), so a damaged file
+    means "not recorded" to every reader.
+    """
     data = read_json(meta_path(entry))
-    return data if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return None
+    for key in _TEXT_FIELDS:
+        if key in data and not isinstance(data[key], str):
+            del data[key]
+    if "refs" in data:
+        refs = data["refs"]
+        data["refs"] = (
+            [ref for ref in refs if isinstance(ref, str)] if isinstance(refs, list) else []
+        )
+    return data
 
 
 def write_meta(entry: Path, data: Mapping[str, Any]) -> None:

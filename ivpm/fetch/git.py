@@ -6,7 +6,10 @@ honoured as it is: ivpm never allows a transport git refuses (``protocol.file.al
 
 git always runs without prompts, with the ``ext``/``fd`` transports disabled, with ``--`` before
 URLs and paths, and with an environment that cannot redirect it to another repository
-(``GIT_DIR``, ``GIT_WORK_TREE``, ... are dropped; discovery stops at the checkout).
+(``GIT_DIR``, ``GIT_WORK_TREE``, ... are dropped; discovery stops at the checkout). A transfer
+that stalls fails after ``IVPM_HTTP_TIMEOUT`` seconds (see :func:`ivpm.netlimits.git_network_env`),
+and a git that prints nothing for ``IVPM_SILENCE_TIMEOUT`` seconds is stopped (see
+:mod:`ivpm.proc`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from ivpm.fetch.head import find_git_dir, read_head_commit
 from ivpm.fetch.result import DepFetchError, FetchResult
 from ivpm.fetch.staging import make_temp_dir, move_into_place, remove_path, temp_path
 from ivpm.fetch.urls import clone_url
-from ivpm.proc import CommandFailed, run_command
+from ivpm.netlimits import git_network_env
+from ivpm.proc import CommandFailed, CommandStalled, run_command, seconds_text
 from ivpm.project.model import Dep
 
 _SAFETY_CONFIG = ("-c", "protocol.ext.allow=never", "-c", "protocol.fd.allow=never")
@@ -43,6 +47,12 @@ _REPO_ENV = (
 _MARK_REF = "refs/ivpm/fetched"
 _AUTH_MARKERS = ("terminal prompts disabled", "could not read username", "authentication failed")
 _FILE_REFUSED = "transport 'file' not allowed"
+# git's words when a transfer hits the low-speed limit or a connect timeout.
+_SLOW_MARKERS = ("operation too slow", "timed out")
+_STALL_HINT = (
+    "the server accepted the connection but sent nothing; check the URL and the network "
+    "(IVPM_SILENCE_TIMEOUT sets how many seconds ivpm waits for a silent command)"
+)
 # Where git names the submodule that failed (the path may be absolute).
 _SUBMODULE_NAMED = re.compile(
     r"(?:Failed to clone|submodule path|Failed to recurse into submodule path) '([^']+)'"
@@ -50,11 +60,13 @@ _SUBMODULE_NAMED = re.compile(
 
 
 def git_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment git runs with: ``base`` (default ``os.environ``) made safe."""
+    """The environment git runs with: ``base`` (default ``os.environ``) made safe, with the
+    low-speed limits of :func:`ivpm.netlimits.git_network_env` unless ``base`` sets its own."""
     env = dict(os.environ if base is None else base)
     for name in _REPO_ENV:
         env.pop(name, None)
     env["GIT_TERMINAL_PROMPT"] = "0"
+    env.update(git_network_env(env))
     return env
 
 
@@ -176,7 +188,7 @@ def update_submodules(
             git.run([*args, "--depth", str(depth)], repo=repo)
             return
         except CommandFailed as exc:
-            if _FILE_REFUSED in exc.output:
+            if _FILE_REFUSED in exc.output or isinstance(exc, CommandStalled):
                 raise _submodule_error(dep, repo, exc) from exc
         _discard_submodules(repo, git)
     try:
@@ -222,12 +234,11 @@ def _submodule_error(dep: Dep, repo: Path, exc: CommandFailed) -> DepFetchError:
         )
     else:
         hint = "fix the submodule's URL, or say 'submodules: false' on the dep to skip them"
-    return DepFetchError(
-        dep,
-        f"git submodule update failed for {which} (exit {exc.returncode})",
-        output=exc.output,
-        hint=hint,
-    )
+    reason = f"git submodule update failed for {which} (exit {exc.returncode})"
+    if isinstance(exc, CommandStalled):
+        reason = f"git submodule update for {which}: {_stall_reason(exc)}"
+        hint = _STALL_HINT
+    return DepFetchError(dep, reason, output=exc.output, hint=hint)
 
 
 def _checkout(dep: Dep, repo: Path, commit: str, git: Git, *, depth: int | None) -> None:
@@ -249,6 +260,13 @@ def _fetch_commit(dep: Dep, repo: Path, commit: str, git: Git, *, depth: int | N
     try:
         git.run([*by_id, "origin", "--", commit], repo=repo)
         return
+    except CommandStalled as exc:
+        raise DepFetchError(
+            dep,
+            f"git fetch of {dep.url}: {_stall_reason(exc)}",
+            output=exc.output,
+            hint=_STALL_HINT,
+        ) from exc
     except CommandFailed:
         pass
     everything: list[str | Path] = ["fetch", "-q", "--tags"]
@@ -313,6 +331,13 @@ def _git(
         return git.run(args, repo=repo)
     except CommandFailed as exc:
         label = what or "git " + next(str(a) for a in args if not str(a).startswith("-"))
+        if isinstance(exc, CommandStalled):
+            raise DepFetchError(
+                dep,
+                f"{label} of {dep.url}: {_stall_reason(exc)}",
+                output=exc.output,
+                hint=_STALL_HINT,
+            ) from exc
         hint = None
         lowered = exc.output.lower()
         if any(marker in lowered for marker in _AUTH_MARKERS):
@@ -320,6 +345,15 @@ def _git(
                 "the repository needs credentials and ivpm runs git without prompts: "
                 "set up a credential helper or an SSH key"
             )
+        elif any(marker in lowered for marker in _SLOW_MARKERS):
+            hint = (
+                f"the server at {dep.url} stopped sending data; check the URL and the network "
+                "(IVPM_HTTP_TIMEOUT sets how many seconds git waits for data)"
+            )
         raise DepFetchError(
             dep, f"{label} failed (exit {exc.returncode})", output=exc.output, hint=hint
         ) from exc
+
+
+def _stall_reason(exc: CommandStalled) -> str:
+    return f"no output for {seconds_text(exc.silence)} s, so ivpm stopped git"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from ivpm.errors import SessionFailure
 from ivpm.fetch.git import Git, clone_git, refresh_git
 from ivpm.fetch.head import find_git_dir, read_head_branch, read_head_commit, read_origin_url
-from ivpm.fetch.local import fetch_dir, link_is_current
+from ivpm.fetch.local import fetch_dir, kept_dir
 from ivpm.fetch.result import DepFetchError, FetchResult
 from ivpm.fetch.staging import clean_stale_temps, is_within
 from ivpm.fetch.urls import clone_url, same_repository
@@ -50,7 +50,8 @@ def fetch_deps(
     """Fetch the source deps among ``deps`` into ``packages_dir/<name>``, ``jobs`` at a time.
 
     Existing entries are kept (never re-cloned, reset or deleted); an existing clean git
-    checkout is moved to ``pins[name]`` when the lock file pins another commit. When nothing
+    checkout is moved to ``pins[name]`` when the lock file pins another commit, and a dir
+    dep's copy or link is made again when its ``url`` or ``link`` changed. When nothing
     needs doing no git process is started. ``progress(name, done, total)`` is called in the
     calling thread as each dep finishes. ``jobs <= 0`` means :func:`default_jobs`. ``ssh`` is
     ``--ssh``: git deps are cloned from the ssh form of their https URL unless they say
@@ -120,8 +121,10 @@ def fetch_deps(
                     finished(dep.name)
             except BaseException:
                 from ivpm.fetch.http import abort_requests, allow_requests
+                from ivpm.proc import abort_commands
 
                 abort_requests()  # unblock downloads waiting on a silent server
+                abort_commands()  # and git commands the worker threads wait on
                 pool.shutdown(wait=True, cancel_futures=True)
                 allow_requests()
                 raise
@@ -142,9 +145,7 @@ def _fast_path(dep: Dep, dest: Path, pin: str | None) -> FetchResult | None:
 
         return kept_archive(dep, dest)
     if dep.src is Source.DIR:
-        if dep.link and dest.is_symlink() and not link_is_current(dep, dest):
-            return None
-        return FetchResult(dep.name, dest, "link" if dest.is_symlink() else "dir", "kept")
+        return kept_dir(dep, dest)
     if dest.is_symlink():
         from ivpm.cache.root import is_cache_link
 

@@ -9,7 +9,17 @@ from typing import Literal
 from ivpm.project.model import Dep
 
 Kind = Literal["git", "dir", "link", "archive", "file"]
-Action = Literal["cloned", "copied", "linked", "kept", "checked-out", "downloaded", "replaced"]
+Action = Literal[
+    "cloned",
+    "copied",
+    "linked",
+    "recopied",
+    "relinked",
+    "kept",
+    "checked-out",
+    "downloaded",
+    "replaced",
+]
 
 
 @dataclass(frozen=True)
@@ -18,8 +28,10 @@ class FetchResult:
 
     ``kind`` describes what is on disk: a git checkout, a copied directory, a symlink, an
     unpacked archive (or release asset), or a single downloaded file (``unpack: false``).
-    ``action`` is ``cloned``/``copied``/``linked`` for a new ``packages/<name>`` (a re-pointed
-    link is ``linked`` too), ``kept`` when an existing one was left as it was, and
+    ``action`` is ``cloned``/``copied``/``linked`` for a new ``packages/<name>``,
+    ``recopied``/``relinked`` for a dir dep's existing one made again because its ``url`` or
+    ``link`` changed (what was installed from it must be reinstalled), ``kept`` when an
+    existing one was left as it was, and
     ``checked-out`` when an existing clean git checkout was moved to a commit pinned by the
     lock file; ``downloaded`` for a new archive, ``replaced`` for one whose url or sha256
     changed. ``commit`` is the checkout's HEAD commit for git deps, ``None`` otherwise (or when

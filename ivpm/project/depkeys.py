@@ -309,6 +309,10 @@ def read_dep(node: Node, diagnostics: Diagnostics) -> Dep:
         include=entries.get(DepKeys.include),
         options=_options(entries),
         declared_in=entries.location.path,
+        source_location=next(
+            (entries.value_loc(key) for key in (DepKeys.path, DepKeys.url) if entries.has(key)),
+            None,
+        ),
     )
 
 

@@ -83,6 +83,8 @@ class Dep:
     include: tuple[str, ...] = ()  # src pyproject.toml: which requirement lists
     options: tuple[tuple[str, str], ...] = ()  # other kind-specific keys, as written
     declared_in: Path | None = None  # the ivpm.yaml this entry was written in
+    # Where its `path` (else `url`) value is written; not part of the spec.
+    source_location: Location | None = field(default=None, compare=False)
 
     @property
     def is_source(self) -> bool:

@@ -15,12 +15,13 @@ from a pyproject.toml, wherever either was found; derived PyPI specs for one nam
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ivpm.errors import ConfigError, Location, display_path
-from ivpm.layout import project_file
+from ivpm.layout import PROJECT_FILE, project_file
 from ivpm.project.depsets import (
     combined_version,
     effective_deps,
@@ -121,6 +122,8 @@ class _Entry:
     sub: Project | None = None
     requires: list[str] = field(default_factory=list)  # canonical names
     derived: bool = False  # from a pyproject.toml's requirement list, not written in an ivpm.yaml
+    # Declared in a sub-project: the real folder its local paths must stay in (None: the root).
+    declared_tree: Path | None = None
 
 
 class _Resolver:
@@ -213,6 +216,9 @@ class _Resolver:
             if sub is None:
                 continue
             entry.sub = sub
+            tree = entry.declared_tree
+            if entry.dep.is_source and entry.path is not None:
+                tree = Path(os.path.realpath(entry.path))
             set_name = sub_project_dep_set(
                 sub,
                 entry.dep,
@@ -225,13 +231,15 @@ class _Resolver:
             child = _Parent(set_name, sub.dep_sets[set_name].default_dep_set)
             for dep in effective_deps(sub, set_name).values():
                 dep_key = canonical_name(dep.name)
+                if tree is not None:
+                    self.check_inside(dep, dep_key, tree, sub)
                 if dep.src is Source.PYPROJECT and dep_key in (key, root_key, *self.entries):
                     # its name is taken, but the requirements of its file still apply
                     self.take_pyproject(dep, (key, root_key), child, following)
                     continue
                 if dep_key in (key, root_key):
                     continue  # a package listing itself, or the project being resolved
-                if self.add(dep_key, dep):
+                if self.add(dep_key, dep, tree=tree):
                     following.setdefault(dep_key, child)
                 if dep_key not in entry.requires and entry.dep.src is not Source.IVPM_YAML:
                     entry.requires.append(dep_key)
@@ -278,12 +286,35 @@ class _Resolver:
             return None
         return load_project(sub_file, diagnostics=self.diagnostics)
 
-    def add(self, key: str, dep: Dep, *, derived: bool = False) -> bool:
+    def check_inside(self, dep: Dep, key: str, tree: Path, sub: Project) -> None:
+        """Refuse a local path (a dir dep's folder, a local ivpm.yaml or pyproject.toml) that
+        sub-project ``sub`` names outside its own ``tree``, unless the root declares the dep
+        (the root's entry is the one used) or an entry found earlier already is."""
+        existing = self.entries.get(key)
+        if existing is not None and not existing.derived:
+            return
+        target = _local_target(dep)
+        if target is None:
+            return
+        real = Path(os.path.realpath(target))
+        if real == tree or real.is_relative_to(tree):
+            return
+        kind = {Source.DIR: "dir dep"}.get(dep.src, f"{dep.src.value} dep")
+        raise ConfigError(
+            f"{kind} '{dep.name}' of sub-project {display_path(sub.root)} points outside that "
+            f"sub-project, to {display_path(real)}",
+            dep.source_location or dep.location,
+            hint=f"a sub-project's local deps stay inside its own folder ({display_path(tree)});"
+            f" declare '{dep.name}' in the root {PROJECT_FILE} to allow it",
+        )
+
+    def add(self, key: str, dep: Dep, *, derived: bool = False, tree: Path | None = None) -> bool:
         """Record ``dep`` from a non-root file (or a pyproject.toml: ``derived``); True when it
-        is new, or replaces a derived entry, so that it is expanded."""
+        is new, or replaces a derived entry, so that it is expanded. ``tree`` is the folder
+        the declaring sub-project's local paths must stay in."""
         existing = self.entries.get(key)
         if existing is None:
-            self.entries[key] = _Entry(dep, from_root=False, derived=derived)
+            self.entries[key] = _Entry(dep, from_root=False, derived=derived, declared_tree=tree)
             return True
         if existing.from_root:
             if not same_spec(existing.dep, dep):
@@ -304,7 +335,7 @@ class _Resolver:
                 dep.name,
                 existing.dep.location,
             )
-            existing.dep, existing.derived = dep, False
+            existing.dep, existing.derived, existing.declared_tree = dep, False, tree
             return True
         if same_spec(existing.dep, dep):
             return False
@@ -400,6 +431,25 @@ def _named_file(dep: Dep) -> Path | None:
     if "://" not in url:
         path = Path(url).expanduser()
         return path if path.is_absolute() else base / path
+    return None
+
+
+def _local_target(dep: Dep) -> Path | None:
+    """The local folder or file ``dep`` takes its content from; None for remote sources."""
+    if dep.src is Source.DIR and dep.url is not None:
+        from ivpm.fetch.local import dir_source
+        from ivpm.fetch.result import DepFetchError
+
+        try:
+            return dir_source(dep)
+        except DepFetchError:
+            return None  # not a local path: the fetch refuses it
+    if dep.src is Source.IVPM_YAML:
+        return _named_file(dep)
+    if dep.src is Source.PYPROJECT:
+        from ivpm.project.pyproject_reqs import pyproject_file
+
+        return pyproject_file(dep)
     return None
 
 

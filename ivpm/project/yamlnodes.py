@@ -1,9 +1,9 @@
 """Safe YAML loading into plain nodes that remember where they were written.
 
 Only the YAML core types are accepted (strings, numbers, booleans, null, lists, mappings);
-any other tag, aliases, duplicate keys, non-scalar keys, oversized files and deep nesting are
-ConfigErrors pointing at the offending line and column. Nothing is ever
-constructed from a tag, so a hostile file cannot run code.
+any other tag, aliases, duplicate keys, non-scalar keys, a NUL character in a scalar, files
+that are oversized or not regular, and deep nesting are ConfigErrors pointing at the offending
+line and column. Nothing is ever constructed from a tag, so a hostile file cannot run code.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import yaml
 from yaml import events
 
 from ivpm.errors import ConfigError, Location
+from ivpm.fsutil import RefusedFile, read_regular_file
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 100
@@ -69,16 +70,15 @@ Node = Scalar | Seq | Map
 def read_yaml_file(path: Path) -> Node:
     """Read and parse ``path``; an empty document is a ConfigError."""
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        data = read_regular_file(path, MAX_FILE_BYTES)
+    except RefusedFile as refused:
+        raise ConfigError(
+            f"{path} {refused.reason}",
+            Location(path, 1, 1) if "larger" in refused.reason else None,
+            hint="an ivpm.yaml is a small hand-written file; is this the right file?",
+        ) from None
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise ConfigError(
-            f"{path} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB",
-            Location(path, 1, 1),
-            hint="an ivpm.yaml is a small hand-written file; is this the right file?",
-        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -215,6 +215,13 @@ class _Builder:
             raise ConfigError(f"YAML tag '{_short_tag(tag)}' does not fit here", self.loc(event))
 
     def scalar(self, event: events.ScalarEvent) -> Scalar:
+        if "\0" in event.value:
+            raise ConfigError(
+                "a NUL character (\\0) is not allowed in ivpm.yaml text",
+                self.loc(event),
+                hint="names, URLs, paths and environment values go to the operating system, "
+                "which cannot hold NUL; remove the \\0 (or \\x00) escape",
+            )
         tag = event.tag
         if tag is None or tag == "!":
             tag = self._resolve(yaml.ScalarNode, event.value, event.implicit)

@@ -64,7 +64,9 @@ def with_requested_here(failure: SessionFailure, deps: Iterable[Dep]) -> Session
 
     Other failures, and conflicts that name no declared dep, are returned unchanged.
     """
-    if not is_resolver_failure(failure.details):
+    from ivpm.pyenv.output import index_unreachable
+
+    if not is_resolver_failure(failure.details) or index_unreachable(failure.details):
         return failure
     named = mentioned_names(failure.details)
     notes = [
@@ -73,3 +75,9 @@ def with_requested_here(failure: SessionFailure, deps: Iterable[Dep]) -> Session
         if canonicalize_name(dep.name) in named
     ]
     return RequestedHereFailure(failure, notes) if notes else failure
+
+
+def with_note(failure: SessionFailure, note: str) -> SessionFailure:
+    """``failure`` with a ``note:`` line added after its details (and its other notes)."""
+    notes = failure.notes if isinstance(failure, RequestedHereFailure) else ()
+    return RequestedHereFailure(failure, (*notes, f"  note: {note}"))

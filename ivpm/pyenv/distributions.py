@@ -175,32 +175,18 @@ def _metadata_header(entry: Path) -> dict[str, str]:
     return fields
 
 
-def still_required(venv_dir: Path, names: Iterable[str]) -> dict[str, str]:
-    """Which of ``names`` another installed distribution (not in ``names``) depends on.
-
-    Maps each such name to one distribution that requires it. Requirements that apply only
-    with an extra are ignored; other markers are evaluated for the running interpreter.
-    """
-    from importlib.metadata import distributions
-
-    from packaging.requirements import InvalidRequirement, Requirement
-
-    leaving = {canonicalize_name(name) for name in names}
-    needed: dict[str, str] = {}
-    paths = [str(site) for site in site_packages_dirs(venv_dir)]
-    for dist in distributions(path=paths):
-        owner = canonicalize_name(dist.metadata["Name"] or "")
-        if not owner or owner in leaving:
-            continue
-        for line in dist.requires or ():
+def installed_from_folder(venv_dir: Path) -> list[str]:
+    """The distributions installed, not editable, from a local folder (PEP 610 ``dir_info``)."""
+    found: list[str] = []
+    for site in site_packages_dirs(venv_dir):
+        for entry in site.glob("*.dist-info"):
             try:
-                requirement = Requirement(line)
-            except InvalidRequirement:
+                data = json.loads((entry / "direct_url.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
                 continue
-            marker = requirement.marker
-            if marker is not None and not marker.evaluate({"extra": ""}):
-                continue
-            name = canonicalize_name(requirement.name)
-            if name in leaving:
-                needed.setdefault(name, owner)
-    return needed
+            dir_info = data.get("dir_info") if isinstance(data, dict) else None
+            if isinstance(dir_info, dict) and not dir_info.get("editable"):
+                name = _metadata_header(entry).get("name")
+                if name:
+                    found.append(canonicalize_name(name))
+    return found

@@ -16,7 +16,7 @@ import hashlib
 import logging
 import os
 import stat
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -30,8 +30,10 @@ from ivpm.pyenv.state import Changes, EnvState, Requirement, build_digest
 if TYPE_CHECKING:
     from ivpm.lockfile import LockData
     from ivpm.project.model import Dep, Resolution, ResolvedDep
+    from ivpm.pyenv.envgraph import Installed, MarkerEnvironment
     from ivpm.pyenv.index import IndexSettings
     from ivpm.pyenv.installer import Installer
+    from ivpm.pyenv.repair import Snapshot
 
 Batch = Sequence[Requirement]
 
@@ -69,6 +71,7 @@ def requirement_of(resolved: ResolvedDep, *, setup: bool) -> Requirement:
             extras=extras,
             digest=build_digest(path),
             setup=setup,
+            source=_dir_identity(dep),
         )
     return Requirement(
         name=canonical_name(dep.name),
@@ -76,6 +79,17 @@ def requirement_of(resolved: ResolvedDep, *, setup: bool) -> Requirement:
         extras=extras,
         setup=setup,
     )
+
+
+def _dir_identity(dep: Dep) -> str:
+    """For a dir dep, where ``packages/<name>`` comes from and how (a change reinstalls it)."""
+    from ivpm.project.model import Source
+
+    if dep.src is not Source.DIR:
+        return ""
+    from ivpm.fetch.local import dir_identity
+
+    return dir_identity(dep)
 
 
 def is_read_only(path: Path) -> bool:
@@ -157,11 +171,14 @@ def wanted_state(
 
 def phase_of(changes: Changes, *, setup: bool) -> Changes:
     """The part of ``changes`` one phase applies: the setup-deps (``setup``), or everything
-    else plus the removals."""
+    else plus the removals. The repair of what an interrupted run left belongs to both: the
+    first phase that runs does it."""
     return Changes(
         install=tuple(r for r in changes.install if r.setup == setup),
         reinstall=tuple(r for r in changes.reinstall if r.setup == setup),
         remove=() if setup else changes.remove,
+        refresh=changes.refresh,
+        repair=changes.repair,
     )
 
 
@@ -170,9 +187,12 @@ def ordered_batches(
 ) -> list[list[Requirement]]:
     """The installer calls of one phase, in order.
 
-    Setup-deps keep their declared order, consecutive PyPI ones sharing a call; the rest go
-    level by level, each level's PyPI requirements in one call and its source packages in the
-    next.
+    Setup-deps keep their declared order. Each source package among them gets a call of its
+    own, so it is built (without isolation) with every earlier setup-dep installed;
+    consecutive PyPI ones share a call, since an installer builds a PyPI package in
+    isolation, where earlier calls would not help it. The build requirements ivpm adds for the
+    source packages come last. The rest go level by level, each level's PyPI requirements in
+    one call and its source packages in the next.
     """
     todo = {r.name for r in (*changes.install, *changes.reinstall)}
     if setup:
@@ -188,10 +208,10 @@ def ordered_batches(
 
 
 def _runs(requirements: Sequence[Requirement]) -> list[list[Requirement]]:
-    """Consecutive requirements of the same kind (PyPI or editable) share one batch."""
+    """Consecutive PyPI requirements share a batch; each source package has its own."""
     batches: list[list[Requirement]] = []
     for requirement in requirements:
-        if batches and batches[-1][0].is_source == requirement.is_source:
+        if batches and not requirement.is_source and not batches[-1][0].is_source:
             batches[-1].append(requirement)
         else:
             batches.append([requirement])
@@ -205,22 +225,28 @@ def install_batch(
     index: IndexSettings,
     reinstall: Iterable[str] = (),
     constraints: Sequence[str] = (),
+    view: Sequence[str] = (),
+    refresh: bool = False,
 ) -> None:
     """One installer call for ``batch``: PyPI lines as given, source folders editable and
     built without isolation (so they see the setup-deps); names in ``reinstall`` are
-    reinstalled even when satisfied. ivpm's build-script support is installed from the wheel
-    it writes into the environment (see :func:`~ivpm.pyenv.support_dist.prepare_batch`)."""
+    reinstalled even when satisfied. ``view`` holds requirements already installed that the
+    installer must keep satisfied (it sees them, so it refuses a conflict instead of breaking
+    them); ``refresh`` reinstalls everything the call touches. ivpm's build-script support is
+    installed from the wheel it writes into the environment (see
+    :func:`~ivpm.pyenv.support_dist.prepare_batch`)."""
     from ivpm.pyenv.support_dist import prepare_batch
 
     batch, constraints = prepare_batch(batch, installer.venv_dir, constraints)
     again = set(reinstall)
     with _writable_copies(batch) as lines:
         installer.install(
-            [lines[r.name] for r in batch if not r.editable],
+            [*(lines[r.name] for r in batch if not r.editable), *view],
             editable=[editable_target(r) for r in batch if r.editable],
             index=index,
             no_build_isolation=any(r.is_source for r in batch),
             reinstall=[r.line if r.editable else r.name for r in batch if r.name in again],
+            force_reinstall=refresh,
             constraints=constraints,
         )
 
@@ -272,9 +298,11 @@ class InstallEngine:
     """Brings one environment from its recorded state to the wanted one, phase by phase.
 
     ``recorded`` is the state record as read at the start of the run; the engine keeps it
-    current as batches succeed. ``installed_editable`` collects the source packages
-    (re)installed. What to change comes from ``diff_states(wanted, recorded)``, computed by
-    the caller once per run.
+    current as steps succeed, marking it dirty before each step that changes distributions.
+    At the end of the last phase it removes what nothing needs any more and checks that the
+    environment is consistent. When a change fails on an environment a previous update had
+    completed, the distributions it changed are put back as they were (see :meth:`apply`).
+    ``installed_editable`` collects the source packages (re)installed.
     """
 
     def __init__(
@@ -295,23 +323,85 @@ class InstallEngine:
         self.resolution = resolution
         self.wanted = wanted
         self.recorded = recorded
+        self.start = recorded
         self.index = index
         self.constraints = tuple(constraints)
         self.backend = backend
         self.log = log or logging.getLogger("ivpm")
         self.installed_editable: set[str] = set()
+        self.begun = False
+        self._before: Snapshot = {}
+        self._problems_before: set[str] = set()
 
     def apply(self, changes: Changes, *, setup: bool) -> None:
-        """Uninstall what was dropped, then install the phase's batches; record each success.
+        """Install the phase's batches, recording each success; after the last phase
+        (``setup`` false) remove what was dropped and check the environment.
 
-        An installer failure is raised as :class:`SessionFailure`, with notes pointing at the
-        ivpm.yaml entries a version conflict involves; the record keeps what succeeded.
+        A failure is raised as :class:`SessionFailure` (with notes pointing at the ivpm.yaml
+        entries a version conflict involves). When the run started from a completed update,
+        whatever the failed change had altered is first put back, so the environment works
+        as before; otherwise the record keeps what succeeded and the next run goes on.
         """
-        if changes.remove:
-            self._remove(changes.remove)
+        try:
+            if not self.begun:
+                self._begin(changes)
+            self._install(changes, setup=setup)
+            if not setup:
+                self._sync(changes)
+                self._check()
+                self._record(replace(self.recorded, settings=self.wanted.settings).clean())
+        except SessionFailure as failure:
+            raise self._undone(failure) from None
+
+    def _begin(self, changes: Changes) -> None:
+        from ivpm.pyenv.envgraph import marker_environment, needed_by, problems, read_installed
+        from ivpm.pyenv.repair import snapshot
+
+        self.begun = True
+        installed = read_installed(self.venv_dir)
+        self._before = snapshot(self.venv_dir)
+        self._problems_before = set(problems(installed, marker_environment(self.venv_dir)))
+        if self.recorded.ivpm_installed is None:
+            # An older record: what its requirements need is taken as ivpm's.
+            roots = self._roots(self.recorded)
+            known = needed_by(installed, roots, marker_environment(self.venv_dir))
+            self.recorded = replace(self.recorded, ivpm_installed=frozenset(known))
+        if changes.repair:
+            self._repair()
+
+    def _repair(self) -> None:
+        """Remove pip's leftovers and reinstall distributions an interrupted step left
+        half-copied (the record said a step was running when the last run ended)."""
+        from ivpm.pyenv.repair import incomplete, remove_leftovers
+
+        removed = remove_leftovers(self.venv_dir)
+        if removed:
+            self.log.info("removed what an interrupted install left: %s", ", ".join(removed))
+        broken = incomplete(self.venv_dir)
+        if not broken:
+            return
+        editables = self._before
+        lines = [f"{name}=={version}" for name, version in broken if not editables[name].editable]
+        folders = [str(editables[name].editable) for name, _ in broken if editables[name].editable]
+        self.log.info("reinstalling incomplete %s", ", ".join(name for name, _ in broken))
+        self._record(self.recorded.marked_dirty())
+        self.installer.install(
+            lines,
+            editable=folders,
+            index=self.index,
+            no_build_isolation=bool(folders),
+            force_reinstall=True,
+            no_deps=True,
+        )
+
+    def _install(self, changes: Changes, *, setup: bool) -> None:
+        from ivpm.pyenv.distributions import installed_distributions
+
         reinstall = {r.name for r in changes.reinstall}
         for batch in ordered_batches(changes, self.wanted, self.resolution, setup=setup):
             self.log.info("installing %s", describe_batch(batch, reinstall))
+            self._record(self.recorded.marked_dirty(r.name for r in batch))
+            before = set(installed_distributions(self.venv_dir))
             try:
                 install_batch(
                     self.installer,
@@ -319,32 +409,203 @@ class InstallEngine:
                     index=self.index,
                     reinstall=reinstall,
                     constraints=self.constraints,
+                    view=self._view(batch),
+                    refresh=changes.refresh,
                 )
             except SessionFailure as failure:
                 from ivpm.pyenv.conflicts import with_requested_here
 
                 deps = [resolved.dep for resolved in self.resolution.deps.values()]
                 raise with_requested_here(failure, deps) from None
-            self._record(self.recorded.with_installed(batch))
+            appeared = set(installed_distributions(self.venv_dir)) - before
+            done = {r.name for r in batch}
+            self._record(
+                replace(
+                    self.recorded.with_installed(batch),
+                    ivpm_installed=self._ivpm_installed() | appeared,
+                    pending=tuple(name for name in self.recorded.pending if name not in done),
+                )
+            )
             self.installed_editable.update(r.name for r in batch if r.editable)
-        if not setup:
-            self._record(replace(self.recorded, settings=self.wanted.settings))
 
-    def _remove(self, names: Sequence[str]) -> None:
-        from ivpm.pyenv.distributions import removable_distributions, still_required
+    def _view(self, batch: Batch) -> list[str]:
+        """What the installer must keep satisfied while installing ``batch``: the wanted PyPI
+        requirements installed already and the requirements of the source packages installed
+        already (read from their metadata). Requirements of later levels are left out: they
+        are installed after the source packages they may need."""
+        from ivpm.pyenv.envgraph import applicable, marker_environment, read_installed
+        from ivpm.pyenv.support_dist import NAME as SUPPORT_NAME
 
-        dists = removable_distributions(
-            self.venv_dir, [self.recorded.requirements[n] for n in names]
+        in_batch = {r.name for r in batch}
+        sources = {r.name for r in self.wanted.requirements.values() if r.is_source}
+        done = [
+            requirement
+            for name, requirement in self.wanted.requirements.items()
+            if name not in in_batch
+            and name != SUPPORT_NAME
+            and name in self.recorded.requirements
+            and self.recorded.requirements[name].same_install(requirement)
+        ]
+        lines = [r.line for r in done if not r.is_source]
+        if any(r.is_source for r in done):
+            installed = read_installed(self.venv_dir)
+            environment = marker_environment(self.venv_dir)
+            folders = self._editable_names()
+            for requirement in (r for r in done if r.is_source):
+                dist = installed.get(self._dist_name(requirement, folders))
+                for needed in applicable(dist, requirement.extras, environment) if dist else ():
+                    if canonical_name(needed.name) not in sources and not needed.url:
+                        needed.marker = None
+                        lines.append(str(needed))
+        return list(dict.fromkeys(lines))
+
+    def _editable_names(self) -> dict[str, str]:
+        """Each editable install's real folder -> its distribution name."""
+        from ivpm.pyenv.distributions import editable_distributions
+
+        return {
+            os.path.realpath(location): name
+            for name, location in editable_distributions(self.venv_dir).items()
+        }
+
+    def _dist_name(self, requirement: Requirement, folders: Mapping[str, str]) -> str:
+        """The installed distribution of a requirement: an editable package's is found by
+        its folder in ``folders`` (its metadata may name it otherwise than the dep)."""
+        if requirement.editable:
+            return folders.get(os.path.realpath(requirement.line), requirement.name)
+        return requirement.name
+
+    def _roots(self, state: EnvState) -> dict[str, tuple[str, ...]]:
+        """The distributions (with extras) the requirements of ``state`` stand for."""
+        folders = self._editable_names()
+        return {
+            self._dist_name(requirement, folders): requirement.extras
+            for requirement in state.requirements.values()
+        }
+
+    def _ivpm_installed(self) -> frozenset[str]:
+        return self.recorded.ivpm_installed or frozenset()
+
+    def _sync(self, changes: Changes) -> None:
+        """Uninstall the dropped requirements and every distribution ivpm installed that
+        nothing needs any more; keep what was installed by hand and what it needs."""
+        from ivpm.pyenv.distributions import removable_distributions
+        from ivpm.pyenv.envgraph import marker_environment, orphans, read_installed
+
+        installed = read_installed(self.venv_dir)
+        environment = marker_environment(self.venv_dir)
+        dropped = removable_distributions(
+            self.venv_dir, [self.recorded.requirements[n] for n in changes.remove]
         )
-        needed = still_required(self.venv_dir, dists)
-        for name, owner in needed.items():
-            self.log.info("keeping %s: no longer listed, but %s requires it", name, owner)
-        dists = [name for name in dists if name not in needed]
-        if dists:
-            self.log.info("uninstalling %s", ", ".join(dists))
-            self.installer.uninstall(dists)
-        self._record(self.recorded.without(names))
+        roots = self._roots(self.wanted)
+        roots.update((name, ()) for name in _local_installs(self.venv_dir, self.wanted))
+        managed = self._ivpm_installed() | set(dropped)
+        leaving = orphans(installed, managed=managed, roots=roots, environment=environment)
+        for name in dropped:
+            if name not in leaving:
+                owner = _needing(installed, name, leaving, environment)
+                self.log.info("keeping %s: no longer listed, but %s requires it", name, owner)
+        if leaving:
+            self.log.info("uninstalling %s", ", ".join(leaving))
+            self._record(self.recorded.marked_dirty())
+            self.installer.uninstall(leaving)
+        self._record(
+            replace(
+                self.recorded.without(changes.remove),
+                ivpm_installed=frozenset(
+                    name for name in managed if name in installed and name not in leaving
+                ),
+            )
+        )
+
+    def _check(self) -> None:
+        """Fail when the environment has inconsistencies it did not have before the run."""
+        from ivpm.pyenv.envgraph import marker_environment, problems, read_installed
+
+        found = set(problems(read_installed(self.venv_dir), marker_environment(self.venv_dir)))
+        caused = sorted(found - self._problems_before)
+        for problem in sorted(found & self._problems_before):
+            self.log.warning("packages/python was already inconsistent: %s", problem)
+        if caused:
+            raise SessionFailure(
+                "the change would leave packages/python inconsistent",
+                details="\n".join(caused),
+                hint="a package installed outside ivpm.yaml (or by hand) needs what ivpm.yaml "
+                "now asks to change: list it in ivpm.yaml or adjust the versions asked for",
+            )
+
+    def _undone(self, failure: SessionFailure) -> SessionFailure:
+        """``failure``, after putting back what the failed change altered when the run
+        started from a completed update (with a note saying what happened)."""
+        from ivpm.pyenv.conflicts import with_note
+        from ivpm.pyenv.repair import incomplete, snapshot
+
+        if not self.begun or not self.start.requirements or self.start.dirty:
+            return failure
+        now = snapshot(self.venv_dir)
+        if now == self._before and not incomplete(self.venv_dir):
+            self._record(self.start)
+            return failure
+        try:
+            self._restore(now)
+        except SessionFailure as undo_failure:
+            return with_note(
+                failure,
+                f"could not put packages/python back as it was ({undo_failure.message}); "
+                "the next update repairs it",
+            )
+        self._record(self.start)
+        return with_note(failure, "packages/python was put back as it was before this update")
+
+    def _restore(self, now: Snapshot) -> None:
+        """Uninstall what appeared since the run began and reinstall what changed or was
+        left half-copied."""
+        from ivpm.pyenv.repair import incomplete
+
+        before = self._before
+        added = [name for name in now if name not in before]
+        changed = [name for name, old in before.items() if now.get(name) != old]
+        changed += [n for n, _ in incomplete(self.venv_dir) if n in before and n not in changed]
+        self.log.info("putting packages/python back as it was")
+        self._record(self.recorded.marked_dirty())
+        self.installer.uninstall(added)
+        self.installer.install(
+            [f"{name}=={before[name].version}" for name in changed if not before[name].editable],
+            editable=[str(before[name].editable) for name in changed if before[name].editable],
+            index=self.index,
+            no_build_isolation=True,
+            force_reinstall=True,
+            no_deps=True,
+        )
 
     def _record(self, state: EnvState) -> None:
         self.recorded = replace(state, installer=self.installer.kind, backend=self.backend)
         records.save_state(self.venv_dir, self.recorded)
+
+
+def _local_installs(venv_dir: Path, wanted: EnvState) -> list[str]:
+    """Distributions installed from a local folder, not editable, when ``wanted`` has a
+    non-editable source package (a read-only cache entry, built from a temporary copy whose
+    name says nothing): they are kept, since which one it is cannot be told."""
+    if not any(r.is_source and not r.editable for r in wanted.requirements.values()):
+        return []
+    from ivpm.pyenv.distributions import installed_from_folder
+
+    return installed_from_folder(venv_dir)
+
+
+def _needing(
+    installed: Mapping[str, Installed],
+    name: str,
+    leaving: Sequence[str],
+    environment: MarkerEnvironment,
+) -> str:
+    """One installed distribution (not leaving) that requires ``name``."""
+    from ivpm.pyenv.envgraph import applicable
+
+    for owner, dist in installed.items():
+        if owner == name or owner in leaving:
+            continue
+        if any(canonical_name(r.name) == name for r in applicable(dist, (), environment)):
+            return owner
+    return "another package"

@@ -28,6 +28,7 @@ from packaging.utils import canonicalize_name
 
 from ivpm.errors import SessionFailure, display_path
 from ivpm.layout import venv_python
+from ivpm.netlimits import pip_network_options, uv_network_env
 from ivpm.proc import CommandFailed, run_command
 from ivpm.pyenv.choice import InstallerChoice, InstallerKind
 from ivpm.pyenv.conflicts import is_resolver_failure
@@ -39,8 +40,8 @@ from ivpm.pyenv.distributions import (
 )
 from ivpm.pyenv.index import DEFAULT_INDEX, IndexSettings, merge_index_settings
 from ivpm.pyenv.native import build_failure_hint
-from ivpm.pyenv.output import error_excerpt
-from ivpm.pyenv.uvopts import uv_install_options
+from ivpm.pyenv.output import error_excerpt, index_unreachable
+from ivpm.pyenv.uvopts import uv_install_options, uv_prerelease_options
 
 __all__ = [
     "IndexSettings",
@@ -204,7 +205,7 @@ class PipInstaller(Installer):
         pip's ``--force-reinstall`` applies to everything in a command, so a subset gets a
         command of its own, run after the main one (which installs any new dependencies).
         """
-        options = ["--no-input", *request.index.pip_args()]
+        options = ["--no-input", *request.index.pip_args(), *pip_network_options(self.environ)]
         if request.no_build_isolation:
             options.append("--no-build-isolation")
         if request.constraints_file is not None:
@@ -242,6 +243,8 @@ class UvInstaller(Installer):
     ) -> None:
         super().__init__(venv_dir, env=env)
         self.uv_bin = uv_bin
+        if network := uv_network_env(self.environ):
+            self.env = {**self.environ, **network}
 
     def _uv_pip(self, command: str) -> list[str]:
         return [self.uv_bin, "pip", command, "--python", os.fspath(self.python)]
@@ -251,6 +254,9 @@ class UvInstaller(Installer):
         folders mapped to their installed names), ``--reinstall`` for ``force_reinstall``."""
         argv = self._uv_pip("install") + uv_install_options(self.environ)
         argv += request.index.uv_args(self.environ)
+        argv += uv_prerelease_options(
+            self.uv_bin, request.requirements, pre=request.index.pre, environ=self.environ
+        )
         if request.no_build_isolation:
             argv.append("--no-build-isolation")
         if request.constraints_file is not None:
@@ -337,6 +343,11 @@ def _describe(request: InstallRequest) -> str:
 
 
 def _failure_hint(output: str) -> str | None:
+    if index_unreachable(output):
+        return (
+            "the package index could not be reached: check index-url (or IVPM_INDEX_URL), "
+            "the network and any proxy"
+        )
     lowered = output.lower()
     if is_resolver_failure(output):
         return (

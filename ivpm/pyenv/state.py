@@ -1,7 +1,10 @@
 """The state record of ``packages/python``: what ivpm installed, and how it differs from the wanted.
 
 The record lives inside the venv (``.ivpm-state.json``), so a recreated venv starts with none.
-It is advanced only after an installer call succeeds, so a failed update is retried next time.
+Before a step that installs, replaces or removes distributions the record is marked *dirty*
+with the requirements the step touches; it is advanced, and the mark cleared, only after the
+step succeeds. A crash at any point therefore leaves either the old record or a dirty one, and
+a dirty record makes the next run repair the environment and redo what was being touched.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ class Requirement:
     line: str  # a PEP 508 requirement, or the path of an editable source package
     editable: bool = False
     extras: tuple[str, ...] = ()
-    digest: str = ""  # editable packages: digest of their build files
+    digest: str = ""  # source packages: digest of their build files
     setup: bool = False  # a setup-dep (installed before everything else)
+    source: str = ""  # dir deps: where packages/<name> comes from and how (copy or link)
 
     @property
     def is_source(self) -> bool:
@@ -37,21 +41,25 @@ class Requirement:
 
     def as_record(self) -> dict[str, Any]:
         """The JSON form stored in the state record."""
-        return {
+        record: dict[str, Any] = {
             "line": self.line,
             "editable": self.editable,
             "extras": list(self.extras),
             "digest": self.digest,
             "setup": self.setup,
         }
+        if self.source:
+            record["source"] = self.source
+        return record
 
     def same_install(self, other: Requirement) -> bool:
         """True when installing ``other`` instead of this one would change nothing."""
-        return (self.line, self.editable, self.extras, self.digest) == (
+        return (self.line, self.editable, self.extras, self.digest, self.source) == (
             other.line,
             other.editable,
             other.extras,
             other.digest,
+            other.source,
         )
 
 
@@ -59,14 +67,21 @@ class Requirement:
 class EnvState:
     """The settings an environment was installed with and its top-level requirements.
 
-    ``installer`` (pip or uv) and ``backend`` (what created the venv) say how; they are
-    recorded for the record's readers and are not part of what :func:`diff_states` compares.
+    ``installer`` (pip or uv) installed it and ``backend`` created the venv; a different
+    installer than recorded reinstalls everything (``backend`` is for the record's readers).
+    ``ivpm_installed`` names every distribution an installer call of ivpm brought in (None:
+    an older record that did not say); what is not in it was installed some other way and is
+    never removed by ivpm. ``dirty`` is set while a step that changes distributions runs,
+    ``pending`` names the requirements it touches.
     """
 
     settings: Mapping[str, Any] = field(default_factory=dict)
     requirements: Mapping[str, Requirement] = field(default_factory=dict)
     installer: str = ""
     backend: str = ""
+    ivpm_installed: frozenset[str] | None = None
+    dirty: bool = False
+    pending: tuple[str, ...] = ()
 
     def with_installed(self, installed: Iterable[Requirement]) -> EnvState:
         """This state after ``installed`` were installed successfully."""
@@ -80,19 +95,36 @@ class EnvState:
         kept = {name: req for name, req in self.requirements.items() if name not in gone}
         return replace(self, requirements=kept)
 
+    def marked_dirty(self, pending: Iterable[str] = ()) -> EnvState:
+        """This state while a step touching ``pending`` (and possibly other distributions)
+        runs; earlier pending names are kept."""
+        names = dict.fromkeys((*self.pending, *pending))
+        return replace(self, dirty=True, pending=tuple(names))
+
+    def clean(self) -> EnvState:
+        """This state with the dirty mark cleared."""
+        return replace(self, dirty=False, pending=())
+
 
 @dataclass(frozen=True)
 class Changes:
-    """What an update has to do to turn the recorded state into the wanted one."""
+    """What an update has to do to turn the recorded state into the wanted one.
+
+    ``refresh`` (the installer or the settings changed) reinstalls every distribution an
+    installer call touches, dependencies included, as a fresh environment would get them;
+    ``repair`` (the record was left dirty) first repairs what an interrupted step left.
+    """
 
     install: tuple[Requirement, ...] = ()
     reinstall: tuple[Requirement, ...] = ()
     remove: tuple[str, ...] = ()
+    refresh: bool = False
+    repair: bool = False
 
     @property
     def empty(self) -> bool:
         """True when nothing needs doing."""
-        return not (self.install or self.reinstall or self.remove)
+        return not (self.install or self.reinstall or self.remove or self.repair)
 
 
 def build_digest(package_dir: Path) -> str:
@@ -108,64 +140,110 @@ def build_digest(package_dir: Path) -> str:
 
 
 def load_state(venv_dir: Path) -> EnvState:
-    """The recorded state; an absent or unreadable record is an empty state."""
+    """The recorded state; an absent, unreadable or malformed record is an empty state."""
     data = read_json(layout.state_record(venv_dir))
     if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
         return EnvState()
+    try:
+        return _parse_state(data)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return EnvState()
+
+
+def _parse_state(data: dict[str, Any]) -> EnvState:
+    """The state of a record's JSON; a field of the wrong shape raises TypeError."""
     requirements: dict[str, Requirement] = {}
-    for name, entry in dict(data.get("requirements", {})).items():
-        try:
-            requirements[name] = Requirement(
-                name=name,
-                line=str(entry["line"]),
-                editable=bool(entry["editable"]),
-                extras=tuple(entry.get("extras", ())),
-                digest=str(entry.get("digest", "")),
-                setup=bool(entry.get("setup", False)),
-            )
-        except (KeyError, TypeError):
-            return EnvState()
+    for name, raw in _mapping(data.get("requirements", {})).items():
+        entry = _mapping(raw)
+        requirements[str(name)] = Requirement(
+            name=str(name),
+            line=_text(entry["line"]),
+            editable=_flag(entry["editable"]),
+            extras=tuple(_text(extra) for extra in _sequence(entry.get("extras", ()))),
+            digest=_text(entry.get("digest", "")),
+            setup=_flag(entry.get("setup", False)),
+            source=_text(entry.get("source", "")),
+        )
+    installed = data.get("ivpm-installed")
+    dirty = data.get("dirty")
     return EnvState(
-        settings=dict(data.get("settings", {})),
+        settings=dict(_mapping(data.get("settings", {}))),
         requirements=requirements,
-        installer=str(data.get("installer", "")),
-        backend=str(data.get("backend", "")),
+        installer=_text(data.get("installer", "")),
+        backend=_text(data.get("backend", "")),
+        ivpm_installed=None
+        if installed is None
+        else frozenset(_text(name) for name in _sequence(installed)),
+        dirty=dirty is not None,
+        pending=()
+        if dirty is None
+        else tuple(_text(name) for name in _sequence(_mapping(dirty).get("pending", ()))),
     )
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise TypeError("not an object")
+    return value
+
+
+def _sequence(value: Any) -> list[Any]:
+    if not isinstance(value, list | tuple):
+        raise TypeError("not a list")
+    return list(value)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not a string")
+    return value
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError("not a boolean")
+    return value
 
 
 def save_state(venv_dir: Path, state: EnvState) -> None:
     """Write the state record atomically."""
-    write_json_atomic(
-        layout.state_record(venv_dir),
-        {
-            "version": STATE_VERSION,
-            "installer": state.installer,
-            "backend": state.backend,
-            "settings": dict(state.settings),
-            "requirements": {
-                name: req.as_record() for name, req in sorted(state.requirements.items())
-            },
-        },
-    )
+    data: dict[str, Any] = {
+        "version": STATE_VERSION,
+        "installer": state.installer,
+        "backend": state.backend,
+        "settings": dict(state.settings),
+        "requirements": {name: req.as_record() for name, req in sorted(state.requirements.items())},
+    }
+    if state.ivpm_installed is not None:
+        data["ivpm-installed"] = sorted(state.ivpm_installed)
+    if state.dirty:
+        data["dirty"] = {"pending": list(state.pending)}
+    write_json_atomic(layout.state_record(venv_dir), data)
 
 
 def diff_states(wanted: EnvState, recorded: EnvState, *, force: bool = False) -> Changes:
     """What to install, reinstall and remove.
 
-    A requirement whose line changed is installed again; an editable package whose build files
-    changed is reinstalled; one recorded but no longer wanted is removed. Different settings
-    (index, pre-releases) re-run every install; ``force`` reinstalls everything.
+    A requirement whose line changed is installed again; a source package whose build files
+    or origin changed is reinstalled; one recorded but no longer wanted is removed. Another
+    installer, or other settings (index, pre-releases, lock file), refresh everything; the
+    requirements a dirty record names as pending are reinstalled; ``force`` reinstalls every
+    requirement.
     """
-    settings_changed = dict(wanted.settings) != dict(recorded.settings)
+    refresh = bool(recorded.requirements) and (
+        dict(wanted.settings) != dict(recorded.settings)
+        or bool(wanted.installer and recorded.installer and wanted.installer != recorded.installer)
+    )
+    pending = set(recorded.pending)
     install: list[Requirement] = []
     reinstall: list[Requirement] = []
     for name, req in wanted.requirements.items():
         old = recorded.requirements.get(name)
-        if force:
+        if old is not None and (force or refresh or name in pending):
             reinstall.append(req)
-        elif old is None or settings_changed or old.line != req.line or old.extras != req.extras:
+        elif old is None or old.line != req.line or old.extras != req.extras:
             install.append(req)
-        elif old.editable != req.editable or old.digest != req.digest:
+        elif not old.same_install(req):
             reinstall.append(req)
     remove = tuple(name for name in recorded.requirements if name not in wanted.requirements)
-    return Changes(tuple(install), tuple(reinstall), remove)
+    return Changes(tuple(install), tuple(reinstall), remove, refresh=refresh, repair=recorded.dirty)

@@ -14,7 +14,6 @@ records as ``include-system-site-packages``); an environment built the other way
 from __future__ import annotations
 
 import datetime
-import json
 import logging
 import os
 import shutil
@@ -25,7 +24,7 @@ from pathlib import Path
 
 from ivpm import layout
 from ivpm.errors import SessionFailure, UsageError, display_path
-from ivpm.fsutil import write_json_atomic
+from ivpm.fsutil import read_json, write_json_atomic
 from ivpm.layout import venv_python
 from ivpm.proc import CommandFailed, run_command
 from ivpm.pyenv.choice import BACKENDS, Backend
@@ -91,15 +90,30 @@ def read_pyvenv_cfg(venv_dir: Path) -> dict[str, str]:
 
 
 def read_venv_info(venv_dir: Path) -> VenvInfo | None:
-    """The environment's completion record, or ``None`` when it is missing or unreadable."""
-    try:
-        data = json.loads(layout.venv_record(venv_dir).read_text(encoding="utf-8"))
-        return VenvInfo(
-            **{key: str(data[key]) for key in _RECORD_TEXT_FIELDS},
-            system_site_packages=data.get("system_site_packages", False) is True,
-        )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    """The environment's completion record; ``None`` when it is missing, unreadable or not of
+    the shape ivpm writes (text fields, a known backend), which rebuilds the environment."""
+    data = read_json(layout.venv_record(venv_dir))
+    if not isinstance(data, dict):
         return None
+    python, home, version, backend, created = (data.get(key) for key in _RECORD_TEXT_FIELDS)
+    if not (
+        isinstance(python, str)
+        and isinstance(home, str)
+        and isinstance(version, str)
+        and backend in BACKENDS
+        and isinstance(created, str)
+        and python
+        and version
+    ):
+        return None
+    return VenvInfo(
+        python=python,
+        home=home,
+        version=version,
+        backend=str(backend),
+        created=created,
+        system_site_packages=data.get("system_site_packages", False) is True,
+    )
 
 
 _RECORD_TEXT_FIELDS = ("python", "home", "version", "backend", "created")

@@ -114,9 +114,11 @@ def install_setup_deps(s: Session) -> None:
 
 @session(name="install", requires=["install_setup_deps"], options=INSTALL_OPTIONS)
 def install(s: Session) -> None:
-    """Install PyPI and (editable) source packages in dependency order; remove dropped ones."""
+    """Install PyPI and (editable) source packages in dependency order, then remove what was
+    dropped and what only it needed, and check the environment is consistent."""
     changes = _phase_changes(s, setup=False)
-    if changes.empty:
+    engine = s.state.engine
+    if changes.empty and (engine is None or not engine.begun):
         _write_lock_file(s, only_if_stale=True)
         s.skip("up to date")
     s.engine.apply(changes, setup=False)

@@ -84,7 +84,7 @@ def test_dir_link(project: Project, source: Path, tmp_path: Path) -> None:
     moved.mkdir()
     dep = project.dep("libsrc", str(moved), src=Source.DIR, link=True)
     result = fetch_deps([dep], project.packages, jobs=1)["libsrc"]
-    assert result.action == "linked"
+    assert result.action == "relinked"
     assert os.readlink(dest) == str(moved)
     assert source.is_dir()  # re-pointing never touches the old target
 

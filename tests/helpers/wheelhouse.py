@@ -3,7 +3,7 @@
 :func:`build_wheelhouse` writes the fixture distributions listed in
 ``tests/fixtures/pkgs/wheels.toml`` directly as wheels (a wheel is a zip holding the package and
 its ``.dist-info``; writing it is much faster than building it and just as valid), and adds the
-third-party wheels the suites need (setuptools, wheel, cython), downloaded once into a cache
+third-party wheels the suites need (setuptools, wheel, cython, pytest), downloaded once into a cache
 directory. :func:`hermetic_env` keeps the machine's pip and uv configuration out of a test's
 installer processes. Nothing here depends on pytest.
 """
@@ -32,7 +32,7 @@ WHEELS_SPEC = FIXTURES / "wheels.toml"
 MODULE_TEMPLATE = FIXTURES / "template" / "module.py.tmpl"
 
 #: Third-party distributions every wheelhouse holds (with their dependencies).
-THIRD_PARTY: tuple[str, ...] = ("setuptools>=70", "wheel", "cython>=3")
+THIRD_PARTY: tuple[str, ...] = ("setuptools>=70", "wheel", "cython>=3", "pytest>=8")
 
 _RUN_ID = os.environ.get("IVPM_TEST_RUN_ID") or f"{int(time.time())}-{os.getpid()}"
 _STALE_RUN_SECONDS = 6 * 3600

@@ -226,22 +226,21 @@ def test_cold_session_builds_env_and_imports_editable_packages(
 
 
 @pytest.mark.installer
-def test_second_run_of_both_legs_reinstalls_nothing(
+def test_second_run_of_the_same_leg_reinstalls_nothing(
     cold: tuple[NoxProject, subprocess.CompletedProcess[str]],
 ) -> None:
     project, first = cold
     assert first.returncode == 0, first.stdout
     state = project.venv / ".ivpm-state.json"
     before = state.read_bytes()
-    result = project.nox("tests", "check")
+    result = project.nox(leg(), "check")
     assert result.returncode == 0, result.stdout
     out = result.stdout
-    for installer in ("pip", "uv"):
-        assert f"Session {leg(installer)} was successful" in out, out
-        assert f"LEG {installer}" in out
+    assert f"Session {leg()} was successful" in out, out
+    assert f"LEG {INSTALLER}" in out
     check_session_output(project, out)
-    assert out.count("- install: skipped (up to date)") == 2, out
-    assert out.count("already installed: ivpmtest-gamma -e") == 2, out
+    assert out.count("- install: skipped (up to date)") == 1, out
+    assert out.count("already installed: ivpmtest-gamma -e") == 1, out
     assert "installing ivpmtest-gamma" not in out
     assert " pip install" not in out and "created packages/python" not in out
     assert f"CHECK {project.venv.resolve()}" in out

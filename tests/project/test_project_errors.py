@@ -56,7 +56,7 @@ CASES = [
     ("dep-name-slash", dep("name: ../evil"), 6, 17, "single path component"),
     ("dep-name-dotdot", dep("name: '..'"), 6, 17, "'..' is not a directory name"),
     ("dep-name-dash", dep("name: -rf"), 6, 17, "must not start with '-'"),
-    ("dep-name-nul", dep('name: "a\\0b"'), 6, 17, "control characters"),
+    ("dep-name-nul", dep('name: "a\\0b"'), 6, 17, "NUL character"),
     ("pypi-name-invalid", dep("name: foo bar"), 6, 17, "not a valid PyPI package name"),
     ("src-unknown", dep("name: x", "src: gti"), 7, 16, "unknown src 'gti' (did you mean 'git'?)"),
     ("version-garbage", dep("name: x", "version: '>=>=1'"), 7, 20, "invalid version specifier"),

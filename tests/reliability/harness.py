@@ -19,11 +19,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import resource
 import select
 import shutil
 import signal
 import subprocess
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -211,3 +213,90 @@ def assert_sound_environment(root: Path) -> None:
         json.loads(record.read_text(encoding="utf-8"))
     leftovers = [p.name for p in packages.iterdir() if p.name.startswith(".tmp-")]
     assert leftovers == [], leftovers
+
+
+#: The module :func:`pip_uninstall_pause` puts into site-packages (and the ``.pth`` loading it).
+_UNINSTALL_HOOK = "_ivpm_test_uninstall_pause"
+
+
+def pip_uninstall_pause(venv_dir: Path, pause_dir_var: str) -> None:
+    """Make the environment's pip pause right after its first uninstall of a run.
+
+    A ``.pth`` file in site-packages loads a module that, only when ``pause_dir_var`` is set,
+    wraps pip's ``UninstallPathSet.remove``: once the first distribution's files have been
+    stashed away (pip moves them to ``~name`` folders until the new version is in place), it
+    writes ``uninstall`` to the FIFO ``ready`` and blocks on ``hold``. It pauses once (a marker
+    file in the pause directory), so the pip processes that follow run normally.
+    """
+    from ivpm.pyenv.distributions import site_packages_dirs
+
+    site = site_packages_dirs(venv_dir)[0]
+    (site / f"{_UNINSTALL_HOOK}.py").write_text(
+        textwrap.dedent(
+            f"""\
+            import os
+
+            _pause = os.environ.get("{pause_dir_var}")
+            if _pause:
+                try:
+                    from pip._internal.req import req_uninstall as _req_uninstall
+                except ImportError:
+                    _req_uninstall = None
+                if _req_uninstall is not None:
+                    _real = _req_uninstall.UninstallPathSet.remove
+
+                    def _remove(self, *args, **kwargs):
+                        _real(self, *args, **kwargs)
+                        try:
+                            marker = os.path.join(_pause, "paused")
+                            os.close(os.open(marker, os.O_CREAT | os.O_EXCL))
+                        except FileExistsError:
+                            return
+                        with open(os.path.join(_pause, "ready"), "w") as ready:
+                            ready.write("uninstall\\n")
+                        with open(os.path.join(_pause, "hold")) as hold:
+                            hold.readline()
+
+                    _req_uninstall.UninstallPathSet.remove = _remove
+            """
+        )
+    )
+    (site / f"{_UNINSTALL_HOOK}.pth").write_text(f"import {_UNINSTALL_HOOK}\n")
+
+
+def file_size_limit(limit: int) -> Callable[[], None]:
+    """A ``preexec_fn`` that caps the size of any file the process (and its children) write.
+
+    ``RLIMIT_FSIZE`` is inherited by every child; SIGXFSZ is ignored here so that a write past
+    the cap fails with EFBIG, as a full disk fails with ENOSPC. (Children started with
+    ``restore_signals``, as Python's subprocess does, get SIGXFSZ back at its default, so a
+    non-Python installer may instead be killed by it mid-write.)
+    """
+
+    def limit_files() -> None:
+        default_signals()
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return limit_files
+
+
+def run_ivpm_limited(
+    args: list[str], *, cwd: Path, env: dict[str, str], max_file_size: int
+) -> subprocess.CompletedProcess[str]:
+    """Run ``ivpm ARGS`` to its end with every file it (or a child) writes capped in size."""
+    full = dict(os.environ)
+    full.pop("DEBUG", None)
+    full.update(env)
+    full["NO_COLOR"] = "1"
+    return subprocess.run(
+        [ivpm_executable(), *args],
+        cwd=cwd,
+        env=full,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=PAUSE_DEADLINE,
+        check=False,
+        preexec_fn=file_size_limit(max_file_size),
+    )

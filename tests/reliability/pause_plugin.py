@@ -13,6 +13,8 @@ Points:
   finished; the state record (``save_state``) does not say so yet. A save is such a point when
   its state adds or changes requirements compared with the record on disk; a save that only
   removes requirements (or changes only settings) never pauses.
+- ``state:N``: the Nth call of ``save_state`` in the process (counted from 1), whatever it
+  records; the write has not happened yet.
 
 Both writers are called through their module's global name (``ivpm.pyenv.venv`` and
 ``ivpm.pyenv.state``), so replacing the module attributes is enough.
@@ -92,6 +94,23 @@ def _pausing_save_state(real: Callable[[Path, EnvState], None]) -> Callable[[Pat
     return save_state
 
 
+def _pausing_nth_save(
+    real: Callable[[Path, EnvState], None], point: str
+) -> Callable[[Path, EnvState], None]:
+    wanted = int(point.partition(":")[2])
+    calls = 0
+
+    @functools.wraps(real)
+    def save_state(venv_dir: Path, state: EnvState) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == wanted:
+            pause(point)
+        real(venv_dir, state)
+
+    return save_state
+
+
 def _forget_self() -> None:
     """Take this module out of the environment ivpm passes on to what it starts."""
     plugins = [p.strip() for p in os.environ.get("IVPM_PLUGINS", "").split(",")]
@@ -118,6 +137,8 @@ def install() -> None:
         )
     elif point in ("setup-deps", "install"):
         state_module.save_state = _pausing_save_state(_writer(state_module, "save_state"))
+    elif point is not None and point.startswith("state:"):
+        state_module.save_state = _pausing_nth_save(_writer(state_module, "save_state"), point)
 
 
 def _writer(module: ModuleType, name: str) -> Callable[[Path, Any], None]:

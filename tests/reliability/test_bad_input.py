@@ -115,6 +115,7 @@ class Case:
     says: str = ""
     env: tuple[tuple[str, str], ...] = ()
     files: tuple[tuple[str, str], ...] = ()
+    prepare: Callable[[Path], None] | None = None  # makes more files in the project directory
 
 
 def y(text: str) -> Callable[[Workspace], str]:
@@ -130,6 +131,22 @@ def deps(extra: str | Callable[[Workspace], str], header: str = "") -> Callable[
 
 
 GOOD = deps("")
+LOCK = ("update", "--lock-file", "l.json")
+
+
+def lock_bytes(data: bytes) -> Callable[[Path], None]:
+    return lambda root: (root / "l.json").write_bytes(data)
+
+
+def lock_text(text: str) -> tuple[tuple[str, str], ...]:
+    return (("l.json", text),)
+
+
+def env_entry(name: str, value: str) -> str:
+    """A package-level ``env`` list with one entry (YAML double-quoted name and value)."""
+    return f'  env:\n    - name: "{name}"\n      value: "{value}"\n'
+
+
 NESTED = "package:\n  name: deep\n  x: " + "[" * 5000 + "]" * 5000 + "\n"
 
 CASES: dict[str, Case] = {
@@ -226,6 +243,79 @@ CASES: dict[str, Case] = {
         files=(("l.json", '{"ivpm-lock-format": 1, "python": {"a": 1}}'),),
         says="python.a",
     ),
+    # --- lock file: not a regular file, too large, not UTF-8, wrong shapes, injections
+    "lock-fifo": Case(
+        GOOD, args=LOCK, prepare=lambda root: os.mkfifo(root / "l.json"), says="FIFO"
+    ),
+    "lock-dev-zero": Case(
+        GOOD, args=("update", "--lock-file", "/dev/zero"), says="character device"
+    ),
+    "lock-directory": Case(
+        GOOD, args=LOCK, prepare=lambda root: (root / "l.json").mkdir(), says="a directory"
+    ),
+    "lock-too-large": Case(
+        GOOD, args=LOCK, prepare=lock_bytes(b" " * (16 * 1024 * 1024 + 1)), says="16 MiB"
+    ),
+    "lock-not-utf8": Case(
+        GOOD,
+        args=LOCK,
+        prepare=lock_bytes(b'{"ivpm-lock-format": 1, "dep-set": "caf\xe9"}'),
+        says="is not UTF-8 text",
+    ),
+    "lock-null": Case(GOOD, args=LOCK, files=lock_text("null"), says="ivpm-lock-format"),
+    "lock-list": Case(GOOD, args=LOCK, files=lock_text("[]"), says="ivpm-lock-format"),
+    "lock-git-null": Case(
+        GOOD, args=LOCK, files=lock_text('{"ivpm-lock-format": 1, "git": null}'), says='"git"'
+    ),
+    "lock-dep-set-null": Case(
+        GOOD,
+        args=LOCK,
+        files=lock_text('{"ivpm-lock-format": 1, "dep-set": null}'),
+        says='"dep-set"',
+    ),
+    "lock-editable-null": Case(
+        GOOD,
+        args=LOCK,
+        files=lock_text('{"ivpm-lock-format": 1, "editable": {"a": null}}'),
+        says="editable.a",
+    ),
+    "lock-python-option": Case(
+        GOOD,
+        args=LOCK,
+        files=lock_text('{"ivpm-lock-format": 1, "python": {"-i http://evil/": "1.0"}}'),
+        says="not named after a package",
+    ),
+    "lock-python-line-break": Case(
+        GOOD,
+        args=LOCK,
+        files=lock_text('{"ivpm-lock-format": 1, "python": {"a": "1.0\\n-i http://evil/"}}'),
+        says="not an exact version",
+    ),
+    "lock-published-null": Case(
+        GOOD,
+        args=LOCK,
+        files=lock_text('{"ivpm_lock_version": 3, "packages": null}'),
+        says='"packages"',
+    ),
+    # --- NUL characters, which no name, URL, path or environment value can hold
+    "nul-env-value": Case(deps("", header=env_entry("FOO", "a\\0b")), says="ivpm.yaml:5:14"),
+    "nul-env-name": Case(deps("", header=env_entry("F\\0O", "x")), says="ivpm.yaml:4:13"),
+    "nul-env-set-value": Case(
+        deps(
+            "",
+            header="  env-sets:\n    - name: tools\n      env:\n"
+            '        - name: FOO\n          value: "\\0"\n',
+        ),
+        says="ivpm.yaml:7:18",
+    ),
+    "nul-dep-url": Case(deps(git_dep("x", '"file:///tmp/a\\0b"')), says="ivpm.yaml:10:16"),
+    "nul-branch": Case(
+        deps(lambda ws: git_dep("x", ws.repo_url, '          branch: "ma\\0in"\n')),
+        says="ivpm.yaml:12:19",
+    ),
+    "nul-var": Case(deps("", header='  vars:\n    where: "a\\0"\n'), says="ivpm.yaml:4:12"),
+    "nul-deps-dir": Case(deps("", header='  deps-dir: "p\\0"\n'), says="ivpm.yaml:3:13"),
+    "nul-key": Case(deps("", header='  "na\\0me": x\n'), says="ivpm.yaml:3:3"),
 }
 
 
@@ -253,6 +343,8 @@ def test_bad_input_is_refused_cleanly(case_workspace: Workspace, name: str) -> N
     (ws.root / "ivpm.yaml").write_bytes(text.encode("utf-8", "surrogateescape"))
     for relative, content in case.files:
         (ws.root / relative).write_text(content)
+    if case.prepare is not None:
+        case.prepare(ws.root)
     before, outside_before = snapshot(ws.packages), snapshot(ws.outside.parent)
     result = run_ivpm(["-j", "2", *case.args], cwd=ws.root, env={**ws.env, **dict(case.env)})
     assert result.returncode == case.code, result.stderr

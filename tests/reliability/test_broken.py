@@ -43,19 +43,27 @@ BREAKAGES = {
 }
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Project:
-    base = tmp_path_factory.mktemp("broken")
-    repo = make_repo(base / "repos", "srcpkg", python_package_files("srcpkg", "srcpkg"))
-    root = base / "proj"
-    root.mkdir()
+def offline_project(root: Path, wheelhouse: Path) -> Project:
+    """A project at ``root`` (made here) installing only from ``wheelhouse``."""
+    root.mkdir(parents=True)
     env = hermetic_env(os.environ)
     env["IVPM_NO_INDEX"] = "1"
     env["IVPM_FIND_LINKS"] = str(wheelhouse)
-    project = Project(root, env, INSTALLER)
-    project.write(srcpkg_project_yaml("broken", repo.url, "ivpmtest-beta"))
+    return Project(root, env, INSTALLER)
+
+
+def srcpkg_and_beta_project(base: Path, wheelhouse: Path) -> Project:
+    """A project with a git source package and a PyPI dep (with a dependency), updated once."""
+    repo = make_repo(base / "repos", "srcpkg", python_package_files("srcpkg", "srcpkg"))
+    project = offline_project(base / "proj", wheelhouse)
+    project.write(srcpkg_project_yaml(base.name, repo.url, "ivpmtest-beta"))
     project.update()
     return project
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Project:
+    return srcpkg_and_beta_project(tmp_path_factory.mktemp("broken"), wheelhouse)
 
 
 @pytest.mark.installer

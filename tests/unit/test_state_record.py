@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -79,8 +80,29 @@ def test_no_record_is_an_empty_state(venv: Path) -> None:
         json.dumps({"version": STATE_VERSION + 1, "requirements": {}}),
         json.dumps({"version": STATE_VERSION, "requirements": {"alpha": {"editable": False}}}),
         json.dumps({"version": STATE_VERSION, "requirements": {"alpha": "alpha>=1"}}),
+        json.dumps({"version": STATE_VERSION, "requirements": None}),
+        json.dumps({"version": STATE_VERSION, "requirements": [], "settings": []}),
+        json.dumps(
+            {"version": STATE_VERSION, "requirements": {"a": {"line": 3, "editable": False}}}
+        ),
+        json.dumps({"version": STATE_VERSION, "requirements": {}, "ivpm-installed": "abc"}),
+        json.dumps({"version": STATE_VERSION, "requirements": {}, "dirty": []}),
+        '{"version": 1, "requirements": {"\u00e9": ',
     ],
-    ids=["empty", "garbage", "a list", "another version", "no line", "not an object"],
+    ids=[
+        "empty",
+        "garbage",
+        "a list",
+        "another version",
+        "no line",
+        "not an object",
+        "null requirements",
+        "list requirements",
+        "number line",
+        "string ivpm-installed",
+        "list dirty",
+        "truncated",
+    ],
 )
 def test_an_unreadable_record_is_an_empty_state(venv: Path, content: str) -> None:
     layout.state_record(venv).write_text(content, encoding="utf-8")
@@ -120,11 +142,33 @@ def test_a_dep_no_longer_wanted_is_removed() -> None:
     assert sorted(changes.remove) == ["alpha", "gamma"]
 
 
-def test_other_settings_install_everything_again() -> None:
+def test_other_settings_refresh_everything() -> None:
     other = {"index": {"no-index": False}}
     changes = diff_states(state(ALPHA, GAMMA, SRCPKG, settings=other), state(ALPHA, GAMMA, SRCPKG))
-    assert names(changes.install) == ["alpha", "gamma", "srcpkg"]
-    assert changes.reinstall == () and changes.remove == ()
+    assert names(changes.reinstall) == ["alpha", "gamma", "srcpkg"]
+    assert changes.refresh and changes.install == () and changes.remove == ()
+
+
+def test_another_installer_refreshes_everything() -> None:
+    recorded = replace(state(ALPHA, SRCPKG), installer="pip")
+    changes = diff_states(replace(state(ALPHA, SRCPKG), installer="uv"), recorded)
+    assert changes.refresh and names(changes.reinstall) == ["alpha", "srcpkg"]
+    assert not diff_states(replace(state(ALPHA, SRCPKG), installer="pip"), recorded).refresh
+
+
+def test_a_dirty_record_repairs_and_redoes_what_was_pending() -> None:
+    recorded = state(ALPHA, GAMMA).marked_dirty(["gamma"])
+    changes = diff_states(state(ALPHA, GAMMA), recorded)
+    assert changes.repair and not changes.empty
+    assert names(changes.reinstall) == ["gamma"] and changes.install == ()
+
+
+def test_dirty_mark_and_ivpm_installed_round_trip(venv: Path) -> None:
+    saved = replace(state(ALPHA).marked_dirty(["alpha"]), ivpm_installed=frozenset({"alpha"}))
+    save_state(venv, saved)
+    assert load_state(venv) == saved
+    save_state(venv, saved.clean())
+    assert load_state(venv) == saved.clean() and not load_state(venv).dirty
 
 
 def test_force_reinstalls_everything_wanted() -> None:
