@@ -544,7 +544,7 @@ class InstallEngine:
             return failure
         now = snapshot(self.venv_dir)
         if now == self._before and not incomplete(self.venv_dir):
-            self._record(self.start)
+            self._restore_record()
             return failure
         try:
             self._restore(now)
@@ -554,7 +554,7 @@ class InstallEngine:
                 f"could not put packages/python back as it was ({undo_failure.message}); "
                 "the next update repairs it",
             )
-        self._record(self.start)
+        self._restore_record()
         return with_note(failure, "packages/python was put back as it was before this update")
 
     def _restore(self, now: Snapshot) -> None:
@@ -566,17 +566,23 @@ class InstallEngine:
         added = [name for name in now if name not in before]
         changed = [name for name, old in before.items() if now.get(name) != old]
         changed += [n for n, _ in incomplete(self.venv_dir) if n in before and n not in changed]
+        folders = [str(before[name].editable) for name in changed if before[name].editable]
         self.log.info("putting packages/python back as it was")
         self._record(self.recorded.marked_dirty())
         self.installer.uninstall(added)
         self.installer.install(
             [f"{name}=={before[name].version}" for name in changed if not before[name].editable],
-            editable=[str(before[name].editable) for name in changed if before[name].editable],
+            editable=folders,
             index=self.index,
-            no_build_isolation=True,
+            no_build_isolation=bool(folders),
             force_reinstall=True,
             no_deps=True,
         )
+
+    def _restore_record(self) -> None:
+        """Write back the record as it was at the start of the run (its installer included)."""
+        self.recorded = self.start
+        records.save_state(self.venv_dir, self.start)
 
     def _record(self, state: EnvState) -> None:
         self.recorded = replace(state, installer=self.installer.kind, backend=self.backend)
