@@ -1,12 +1,14 @@
 """pip and uv install the same versions for the same ivpm.yaml, pre-release specifiers included.
 
-The fixture dists: ivpmtest-prerel has 25.0, 25.1rc1, 26.0rc3 and 26.0; ivpmtest-prerelonly has
-only pre-releases (1.0b2, 1.0rc1). Every expectation is pip's (PEP 440) answer, on both legs.
+The fixture dists ``ivpmtest-pre1`` ... ``ivpmtest-pre7`` (and ``ivpmtest-prerel``) each have
+25.0, 25.1rc1, 26.0rc3 and 26.0; ``ivpmtest-prerelonly`` has only pre-releases (1.0b2, 1.0rc1).
+Each test asks for several of them at once, one specifier each, so that one update checks
+every case. Every expectation is pip's (PEP 440) answer, on both legs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pytest
 
@@ -17,104 +19,85 @@ pytestmark = pytest.mark.installer
 
 MakeProject = Callable[..., Project]
 
+#: specifier -> the version pip (PEP 440) picks from 25.0, 25.1rc1, 26.0rc3 and 26.0
+SPECIFIERS = {
+    ">=25.0rc1,<=26.0,!=26.0": "26.0rc3",  # the user's report: pip gave 26.0rc3, uv 25.0
+    ">=25.0rc1,<26.0": "25.1rc1",
+    "==26.0rc3": "26.0rc3",
+    ">=25.0": "26.0",  # no pre-release named: the highest final release
+    "<26.0": "25.0",
+    "!=26.0rc3,!=26.0": "25.0",
+    ">25.0,<26.0": "25.1rc1",  # final releases exist but none matches: the pre-release
+}
+#: the same with --py-prerls-packages
+WITH_PRE = {"": "26.0", "<26.0": "25.1rc1", "<=26.0,!=26.0": "26.0rc3"}
 
-def yaml_text(name: str, version: str | None) -> str:
-    pinned = f'\n                  version: "{version}"' if version else ""
+
+def yaml_text(deps: Mapping[str, str]) -> str:
+    """An ivpm.yaml asking for each dep of ``deps`` with its version (none when empty)."""
+    lines = []
+    for name, version in deps.items():
+        lines.append(f"                - name: {name}")
+        if version:
+            lines.append(f'                  version: "{version}"')
+    body = "\n".join(lines)
     return f"""\
         package:
           name: parity
           dep-sets:
             - name: default-dev
               deps:
-                - name: {name}{pinned}
+{body}
         """
 
 
-def installed(project: Project, name: str) -> str | None:
-    return dist_versions(project.python, [name])[name]
+def numbered(specifiers: Mapping[str, str]) -> dict[str, str]:
+    """``ivpmtest-preN`` -> specifier, one dist per specifier."""
+    return {f"ivpmtest-pre{n}": spec for n, spec in enumerate(specifiers, start=1)}
 
 
-def leg_uv(project: Project, uv_bin: str) -> tuple[int, int, int] | None:
-    """The version of the uv this leg installs with; ``None`` on the pip leg."""
-    if project.installer != "uv":
-        return None
-    return uv_version(project.env.get("IVPM_UV") or uv_bin)
+def installed(project: Project, names: list[str]) -> dict[str, str | None]:
+    return dist_versions(project.python, names)
 
 
-def skip_on_uv_0_12_0(project: Project, uv_bin: str) -> None:
-    """uv 0.12.0 prefers a final release over a pre-release a specifier names, and has no
-    ``--prerelease-package`` yet (a documented difference); older and newer uv agree with pip."""
-    if leg_uv(project, uv_bin) == (0, 12, 0):
-        pytest.skip("uv 0.12.0 prefers final releases and has no --prerelease-package")
+def skip_old_uv(project: Project, uv_bin: str) -> None:
+    """uv before 0.12.1 differs in documented ways (docs/pip-vs-uv.md): 0.12.0 prefers a
+    final release a specifier does not exclude, older ones take a pre-release only when all
+    versions are one."""
+    if project.installer == "uv":
+        found = uv_version(project.env.get("IVPM_UV") or uv_bin)
+        if found is not None and found < (0, 12, 1):
+            pytest.skip(f"uv {'.'.join(map(str, found))} differs as documented")
 
 
-@pytest.mark.parametrize(
-    ("name", "version", "expected"),
-    [
-        # The user's report: pip gave 26.0rc3, uv 25.0.
-        ("ivpmtest-prerel", ">=25.0rc1,<=26.0,!=26.0", "26.0rc3"),
-        ("ivpmtest-prerel", ">=25.0rc1,<26.0", "25.1rc1"),
-        ("ivpmtest-prerel", "==26.0rc3", "26.0rc3"),
-        # No pre-release named: the highest final release, though pre-releases are newer.
-        ("ivpmtest-prerel", ">=25.0", "26.0"),
-        ("ivpmtest-prerel", "<26.0", "25.0"),
-        ("ivpmtest-prerel", "!=26.0rc3,!=26.0", "25.0"),
-        # Only pre-releases exist: both take the highest, without being asked.
-        ("ivpmtest-prerelonly", None, "1.0rc1"),
-    ],
-)
-def test_same_version_on_both_installers(
-    make_project: MakeProject, uv_bin: str, name: str, version: str | None, expected: str
-) -> None:
-    project = make_project(yaml_text(name, version))
-    if version is not None and "rc" in version.split("!=")[0]:
-        skip_on_uv_0_12_0(project, uv_bin)
+def test_same_versions_on_both_installers(make_project: MakeProject, uv_bin: str) -> None:
+    deps = {**numbered(SPECIFIERS), "ivpmtest-prerelonly": ""}
+    project = make_project(yaml_text(deps))
+    skip_old_uv(project, uv_bin)
     project.update()
-    assert installed(project, name) == expected
+    expected = {name: SPECIFIERS[spec] for name, spec in numbered(SPECIFIERS).items()}
+    expected["ivpmtest-prerelonly"] = "1.0rc1"  # only pre-releases: taken without asking
+    assert installed(project, list(deps)) == expected
 
 
-def test_no_final_release_matches(make_project: MakeProject, uv_bin: str) -> None:
-    """Final releases exist but none matches: both fall back to the pre-release."""
-    project = make_project(yaml_text("ivpmtest-prerel", ">25.0,<26.0"))
-    found = leg_uv(project, uv_bin)
-    if found is not None and found < (0, 12, 0):
-        pytest.skip("uv before 0.12 takes a pre-release only when all versions are one")
-    project.update()
-    assert installed(project, "ivpmtest-prerel") == "25.1rc1"
-
-
-@pytest.mark.parametrize(
-    ("name", "version", "expected"),
-    [
-        ("ivpmtest-prerel", None, "26.0"),  # 26.0 is newer than 26.0rc3
-        ("ivpmtest-prerel", "<26.0", "25.1rc1"),
-        ("ivpmtest-prerel", "<=26.0,!=26.0", "26.0rc3"),
-        ("ivpmtest-prerelonly", None, "1.0rc1"),
-    ],
-)
-def test_py_prerls_packages(
-    make_project: MakeProject, name: str, version: str | None, expected: str
-) -> None:
-    project = make_project(yaml_text(name, version))
+def test_py_prerls_packages(make_project: MakeProject) -> None:
+    deps = {**numbered(WITH_PRE), "ivpmtest-prerelonly": ""}
+    project = make_project(yaml_text(deps))
     project.update("--py-prerls-packages")
-    assert installed(project, name) == expected
+    expected = {name: WITH_PRE[spec] for name, spec in numbered(WITH_PRE).items()}
+    expected["ivpmtest-prerelonly"] = "1.0rc1"
+    assert installed(project, list(deps)) == expected
 
 
-def test_a_pre_release_specifier_on_an_existing_environment(
-    make_project: MakeProject, uv_bin: str
-) -> None:
-    project = make_project(yaml_text("ivpmtest-prerel", "==26.0"))
-    skip_on_uv_0_12_0(project, uv_bin)
+def test_pre_releases_on_an_existing_environment(make_project: MakeProject, uv_bin: str) -> None:
+    names = ["ivpmtest-pre1", "ivpmtest-pre2"]
+    project = make_project(yaml_text(dict(zip(names, ("==26.0", "<26.0"), strict=True))))
+    skip_old_uv(project, uv_bin)
     project.update()
-    assert installed(project, "ivpmtest-prerel") == "26.0"
-    project.write(yaml_text("ivpmtest-prerel", ">=25.0rc1,<=26.0,!=26.0"))
+    assert installed(project, names) == {"ivpmtest-pre1": "26.0", "ivpmtest-pre2": "25.0"}
+    changed = (">=25.0rc1,<=26.0,!=26.0", "<26.0")
+    project.write(yaml_text(dict(zip(names, changed, strict=True))))
     project.update()
-    assert installed(project, "ivpmtest-prerel") == "26.0rc3"
-
-
-def test_py_prerls_packages_on_an_existing_environment(make_project: MakeProject) -> None:
-    project = make_project(yaml_text("ivpmtest-prerel", "<26.0"))
-    project.update()
-    assert installed(project, "ivpmtest-prerel") == "25.0"
+    assert installed(project, names) == {"ivpmtest-pre1": "26.0rc3", "ivpmtest-pre2": "25.0"}
     project.update("--py-prerls-packages")
-    assert installed(project, "ivpmtest-prerel") == "25.1rc1"
+    assert installed(project, names) == {"ivpmtest-pre1": "26.0rc3", "ivpmtest-pre2": "25.1rc1"}

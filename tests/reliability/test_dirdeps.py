@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-from ivpm.layout import DIR_RECORDS_DIR_NAME
 from tests.conftest import Project, dist_versions
 from tests.helpers.gitrepos import python_package_files, write_files
 
-pytestmark = pytest.mark.installer
-
+# What packages/<name> holds and when it is reinstalled do not depend on the installer: the
+# pip leg runs these (tests/fetch/test_dir_follow.py covers records and every transition).
 MakeProject = Callable[..., Project]
 
 MODULE_FILE = "import dirpkg, os; print(os.path.realpath(dirpkg.__file__))"
@@ -75,11 +71,13 @@ def test_a_new_url_installs_the_new_source(make_project: MakeProject, tmp_path: 
     assert hello(project) == "dirpkg 0.2.0"
 
 
-def test_copy_to_link_gives_a_symlink(make_project: MakeProject, tmp_path: Path) -> None:
+def test_copy_to_link_and_back(make_project: MakeProject, tmp_path: Path) -> None:
     source = source_package(tmp_path / "src", "0.1.0")
     project = make_project(dir_yaml(source, link=False))
     project.update()
     assert not dest(project).is_symlink()
+    init = source / "dirpkg" / "__init__.py"
+    original = init.read_text()
 
     project.write(dir_yaml(source, link=True))
     result = project.update()
@@ -87,60 +85,18 @@ def test_copy_to_link_gives_a_symlink(make_project: MakeProject, tmp_path: Path)
     assert os.path.islink(dest(project))
     assert os.readlink(dest(project)) == str(source)
     assert project.py(MODULE_FILE).startswith(str(source) + os.sep)
-    init = source / "dirpkg" / "__init__.py"
-    init.write_text(init.read_text() + "\nFROM_SOURCE = 'yes'\n")
+    init.write_text(original + "\nFROM_SOURCE = 'yes'\n")
     assert project.py("import dirpkg; print(dirpkg.FROM_SOURCE)") == "yes"
 
-
-def test_link_to_copy_gives_a_real_folder(make_project: MakeProject, tmp_path: Path) -> None:
-    source = source_package(tmp_path / "src", "0.1.0")
-    project = make_project(dir_yaml(source, link=True))
-    project.update()
-    assert dest(project).is_symlink()
-
+    init.write_text(original)
     project.write(dir_yaml(source, link=False))
     result = project.update()
     assert "recopied dirpkg" in result.stderr
     assert not os.path.islink(dest(project))
     assert (dest(project) / "pyproject.toml").is_file()
     assert project.py(MODULE_FILE).startswith(str(dest(project)) + os.sep)
-    init = source / "dirpkg" / "__init__.py"
-    init.write_text(init.read_text() + "\nFROM_SOURCE = 'yes'\n")
+    init.write_text(original + "\nFROM_SOURCE = 'yes'\n")
     assert project.py("import dirpkg; print(getattr(dirpkg, 'FROM_SOURCE', 'no'))") == "no"
-
-
-def test_a_copy_without_a_record_is_kept(make_project: MakeProject, tmp_path: Path) -> None:
-    """A copy an older ivpm (or the user) made is not known to be a snapshot: never replaced."""
-    first = source_package(tmp_path / "first", "0.1.0")
-    second = source_package(tmp_path / "second", "0.2.0")
-    project = make_project(dir_yaml(first, link=False))
-    project.update()
-    record = project.root / "packages" / DIR_RECORDS_DIR_NAME / "dirpkg.json"
-    assert json.loads(record.read_text())["source"] == str(first)
-    record.unlink()
-
-    project.write(dir_yaml(second, link=True))
-    result = project.update()
-    assert "recopied" not in result.stderr and "relinked" not in result.stderr
-    assert not dest(project).is_symlink()
-    assert hello(project) == "dirpkg 0.1.0"
-
-
-def test_an_unreadable_record_means_nothing_recorded(
-    make_project: MakeProject, tmp_path: Path
-) -> None:
-    # one kind through the CLI; tests/fetch/test_dir_follow.py reads every kind in process
-    content = b"\xff\xfe\x00garbage"
-    first = source_package(tmp_path / "first", "0.1.0")
-    second = source_package(tmp_path / "second", "0.2.0")
-    project = make_project(dir_yaml(first, link=False))
-    project.update()
-    (project.root / "packages" / DIR_RECORDS_DIR_NAME / "dirpkg.json").write_bytes(content)
-
-    project.write(dir_yaml(second, link=False))
-    result = project.update()
-    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
-    assert hello(project) == "dirpkg 0.1.0"
 
 
 def test_a_failed_change_leaves_the_old_copy(make_project: MakeProject, tmp_path: Path) -> None:

@@ -25,8 +25,6 @@ from tests.reliability.envcheck import (
     venv_of,
 )
 
-pytestmark = pytest.mark.installer
-
 MakeProject = Callable[..., Project]
 
 
@@ -53,6 +51,7 @@ def other(installer: str) -> str:
 # --- one resolver view -------------------------------------------------------------------
 
 
+@pytest.mark.installer
 def test_conflicting_pin_on_a_populated_environment_is_refused(make_project: MakeProject) -> None:
     # ivpmtest-plugin requires ivpmtest-core>=1.0; the wheelhouse also has ivpmtest-core 0.3.0.
     base = deps_yaml("ivpmtest-plugin", "ivpmtest-gamma")
@@ -102,6 +101,7 @@ def hand_install(project: Project, wheelhouse: Path, name: str) -> None:
 PYTEST_ONLY = ("pytest", "pluggy", "iniconfig", "pygments")  # pytest and what only it brings
 
 
+@pytest.mark.installer
 def test_dropping_a_dep_removes_what_only_it_brought_in(
     make_project: MakeProject, wheelhouse: Path
 ) -> None:
@@ -124,6 +124,7 @@ def test_dropping_a_dep_removes_what_only_it_brought_in(
     assert_consistent(project.root)
 
 
+@pytest.mark.installer
 def test_a_smaller_dep_set_removes_the_dropped_deps_dependencies(
     make_project: MakeProject,
 ) -> None:
@@ -157,6 +158,7 @@ def test_a_smaller_dep_set_removes_the_dropped_deps_dependencies(
 # --- the state record holds the installer and the pre-release mode ------------------------
 
 
+@pytest.mark.installer
 def test_an_installer_switch_reinstalls_everything_with_the_new_one(
     make_project: MakeProject, tmp_path: Path, installer: str, uv_bin: str
 ) -> None:
@@ -183,6 +185,7 @@ def test_an_installer_switch_reinstalls_everything_with_the_new_one(
     assert_consistent(project.root)
 
 
+@pytest.mark.installer
 def test_the_prerelease_mode_is_part_of_the_record(make_project: MakeProject) -> None:
     project = make_project(deps_yaml("ivpmtest-alpha"))
     project.update()
@@ -202,6 +205,7 @@ def installing_lines(stderr: str) -> list[str]:
     return [m.group(1) for m in re.finditer(r"^ivpm: installing (.*)$", stderr, re.MULTILINE)]
 
 
+@pytest.mark.installer
 def test_a_setup_dep_that_needs_an_earlier_one_builds(
     make_project: MakeProject, tmp_path: Path
 ) -> None:
@@ -247,6 +251,7 @@ def test_a_setup_dep_that_needs_an_earlier_one_builds(
 # --- the --force-py-install log -----------------------------------------------------------
 
 
+# the log is ivpm's, whichever installer runs: the pip leg checks it
 def test_force_py_install_log_names_each_package(make_project: MakeProject, tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repos", "srcpkg", python_package_files("srcpkg", "srcpkg"))
     text = deps_yaml(
