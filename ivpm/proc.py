@@ -1,9 +1,11 @@
 """Running external commands (git, pip, uv, compilers) with captured output.
 
 A command that prints nothing at all (not one byte on its combined stdout and stderr) for
-``IVPM_SILENCE_TIMEOUT`` seconds (see :func:`ivpm.netlimits.silence_timeout`) is stopped,
-together with the processes it started, and :class:`CommandStalled` is raised: a server that
-accepts a connection and never answers cannot hang ivpm while it holds the workspace lock.
+``IVPM_SILENCE_TIMEOUT`` seconds (see :func:`ivpm.netlimits.silence_timeout`) and did no work
+in that time either (no CPU time and no bytes read by it or its descendants, as ``/proc``
+tells) is stopped, together with the processes it started, and :class:`CommandStalled` is
+raised: a server that accepts a connection and never answers cannot hang ivpm while it holds
+the workspace lock, while a long quiet download or build goes on.
 
 The command stays in ivpm's own process group, so Ctrl-C at a terminal and a signal to the
 whole group (``kill -- -PGID``, a CI job being cancelled) reach it as before. Its descendants
@@ -167,11 +169,17 @@ def _collect(proc: subprocess.Popen[bytes], limit: float) -> tuple[bytes, bool]:
     assert proc.stdout is not None
     fd = proc.stdout.fileno()
     chunks: list[bytes] = []
+    work = _work_done(proc.pid)
     with selectors.DefaultSelector() as selector:
         selector.register(fd, selectors.EVENT_READ)
         while True:
             if not selector.select(limit if limit > 0 else None):
-                return b"".join(chunks), proc.poll() is None
+                if proc.poll() is not None:
+                    return b"".join(chunks), False
+                before, work = work, _work_done(proc.pid)
+                if work is None or work != before:
+                    continue  # quiet but busy (a download, a build): not a stall
+                return b"".join(chunks), True
             chunk = os.read(fd, _READ_SIZE)
             if not chunk:
                 return b"".join(chunks), False
@@ -227,6 +235,25 @@ def _descendants(root: int) -> list[tuple[int, str]]:
             found.append(child)
             pending.append(child[0])
     return found
+
+
+def _work_done(root: int) -> int | None:
+    """CPU ticks plus bytes read so far by ``root`` and its descendants (None: /proc cannot
+    tell, so silence alone decides)."""
+    total = 0
+    for pid in (root, *(pid for pid, _ in _descendants(root))):
+        fields = _stat_fields(pid)
+        if fields is None:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+        try:
+            with open(f"/proc/{pid}/io", encoding="ascii") as handle:
+                for line in handle:
+                    if line.startswith("rchar:"):
+                        total += int(line.split()[1])
+        except (OSError, ValueError):
+            pass
+    return total if os.path.isdir("/proc/self") else None
 
 
 def _start_time(pid: int) -> str | None:

@@ -231,14 +231,16 @@ class _Resolver:
             child = _Parent(set_name, sub.dep_sets[set_name].default_dep_set)
             for dep in effective_deps(sub, set_name).values():
                 dep_key = canonical_name(dep.name)
-                if tree is not None:
-                    self.check_inside(dep, dep_key, tree, sub)
                 if dep.src is Source.PYPROJECT and dep_key in (key, root_key, *self.entries):
+                    if tree is not None:
+                        self.check_inside(dep, dep_key, tree, sub)
                     # its name is taken, but the requirements of its file still apply
                     self.take_pyproject(dep, (key, root_key), child, following)
                     continue
                 if dep_key in (key, root_key):
                     continue  # a package listing itself, or the project being resolved
+                if tree is not None:
+                    self.check_inside(dep, dep_key, tree, sub)
                 if self.add(dep_key, dep, tree=tree):
                     following.setdefault(dep_key, child)
                 if dep_key not in entry.requires and entry.dep.src is not Source.IVPM_YAML:

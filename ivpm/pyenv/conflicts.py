@@ -25,7 +25,8 @@ _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 class RequestedHereFailure(SessionFailure):
-    """An install failure followed by ``file:line:col: note: ... requested here`` lines."""
+    """An install failure followed by note lines: ``file:line:col: note: ... requested
+    here`` for the ivpm.yaml entries a conflict involves, or what ivpm did about it."""
 
     def __init__(self, failure: SessionFailure, notes: Iterable[str]) -> None:
         super().__init__(failure.message, details=failure.details, hint=failure.hint)

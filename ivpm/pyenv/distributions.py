@@ -91,7 +91,7 @@ def editable_distributions(venv_dir: Path) -> dict[str, Path]:
     """Map each distribution installed in editable mode (canonical name) to its source folder."""
     found: dict[str, Path] = {}
     for site in site_packages_dirs(venv_dir):
-        for entry in site.glob("*.dist-info"):
+        for entry in site.glob("[!~]*.dist-info"):
             location = _editable_url_path(entry)
             if location is None:
                 continue
@@ -131,7 +131,7 @@ def find_dist_info(venv_dir: Path, name: str) -> Path | None:
     """The ``*.dist-info`` folder of the installed distribution ``name``, if any."""
     wanted = canonicalize_name(name)
     for site in site_packages_dirs(venv_dir):
-        for entry in site.glob("*.dist-info"):
+        for entry in site.glob("[!~]*.dist-info"):
             # dist-info folder names are "<name>-<version>.dist-info"; names may be unnormalised.
             stem = entry.name[: -len(".dist-info")]
             if canonicalize_name(stem.rsplit("-", 1)[0]) != wanted:
@@ -147,7 +147,12 @@ def _metadata_dirs(site: Path) -> list[Path]:
         names = os.listdir(site)
     except OSError:
         return []
-    return [site / n for n in sorted(names) if n.endswith((".dist-info", ".egg-info"))]
+    # "~name" entries are what pip moved aside while replacing a distribution
+    return [
+        site / n
+        for n in sorted(names)
+        if n.endswith((".dist-info", ".egg-info")) and not n.startswith("~")
+    ]
 
 
 def _metadata_header(entry: Path) -> dict[str, str]:
@@ -179,7 +184,7 @@ def installed_from_folder(venv_dir: Path) -> list[str]:
     """The distributions installed, not editable, from a local folder (PEP 610 ``dir_info``)."""
     found: list[str] = []
     for site in site_packages_dirs(venv_dir):
-        for entry in site.glob("*.dist-info"):
+        for entry in site.glob("[!~]*.dist-info"):
             try:
                 data = json.loads((entry / "direct_url.json").read_text(encoding="utf-8"))
             except (OSError, ValueError):

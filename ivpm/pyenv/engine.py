@@ -3,8 +3,11 @@
 :func:`wanted_state` turns a resolution into the requirements ``packages/python`` should hold;
 :func:`~ivpm.pyenv.state.diff_states` compares them with the state record; :class:`InstallEngine`
 applies the changes of one phase (the setup-deps, then everything else) in batches that follow
-the dependency levels, and advances the record after each batch that succeeds, so a failed or
-interrupted update is retried by the next one. :func:`install_batch` is the one place that
+the dependency levels. It marks the record dirty before each installer call and advances it
+after each batch that succeeds; after the last batch it removes what nothing needs any more,
+checks the environment is consistent and clears the mark. A failed change on a completed
+environment is undone; an interrupted one is repaired and finished by the next run (see
+docs/reliability.md). :func:`install_batch` is the one place that
 turns a batch of requirements into an installer call; ``ivpm build`` and ``ivpm.nox`` use it too.
 
 Nothing here reads options or prints: the sessions decide, the engine does.
@@ -19,6 +22,7 @@ import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -354,25 +358,47 @@ class InstallEngine:
             raise self._undone(failure) from None
 
     def _begin(self, changes: Changes) -> None:
-        from ivpm.pyenv.envgraph import marker_environment, needed_by, problems, read_installed
+        """Repair what an interrupted run left, then note what is installed and which
+        inconsistencies there are (an interrupted run's, when it noted them)."""
+        from ivpm.pyenv.envgraph import needed_by, read_installed
         from ivpm.pyenv.repair import snapshot
 
         self.begun = True
-        installed = read_installed(self.venv_dir)
-        self._before = snapshot(self.venv_dir)
-        self._problems_before = set(problems(installed, marker_environment(self.venv_dir)))
-        if self.recorded.ivpm_installed is None:
-            # An older record: what its requirements need is taken as ivpm's.
-            roots = self._roots(self.recorded)
-            known = needed_by(installed, roots, marker_environment(self.venv_dir))
-            self.recorded = replace(self.recorded, ivpm_installed=frozenset(known))
         if changes.repair:
             self._repair()
+        installed = read_installed(self.venv_dir)
+        self._before = snapshot(self.venv_dir)
+        found = self._problems(installed)
+        if self.recorded.dirty:
+            found = set(self.recorded.baseline)
+        self._problems_before = found
+        if self.recorded.ivpm_installed is None:
+            # An older record: what its requirements need is taken as ivpm's.
+            known = needed_by(installed, self._roots(self.recorded), self._environment)
+            self.recorded = replace(self.recorded, ivpm_installed=frozenset(known))
+        self.recorded = replace(
+            self.recorded,
+            baseline=tuple(sorted(found)),
+            refreshing=changes.refresh,
+        )
+
+    @cached_property
+    def _environment(self) -> MarkerEnvironment:
+        from ivpm.pyenv.envgraph import marker_environment
+
+        return marker_environment(self.venv_dir)
+
+    def _problems(self, installed: Mapping[str, Installed]) -> set[str]:
+        """The environment's inconsistencies (``pip check``'s), markers for its interpreter."""
+        from ivpm.pyenv.envgraph import problems, sees_system_site_packages
+
+        system_site = sees_system_site_packages(self.venv_dir)
+        return set(problems(installed, self._environment, system_site=system_site))
 
     def _repair(self) -> None:
         """Remove pip's leftovers and reinstall distributions an interrupted step left
         half-copied (the record said a step was running when the last run ended)."""
-        from ivpm.pyenv.repair import incomplete, remove_leftovers
+        from ivpm.pyenv.repair import incomplete, remove_leftovers, snapshot
 
         removed = remove_leftovers(self.venv_dir)
         if removed:
@@ -380,9 +406,9 @@ class InstallEngine:
         broken = incomplete(self.venv_dir)
         if not broken:
             return
-        editables = self._before
-        lines = [f"{name}=={version}" for name, version in broken if not editables[name].editable]
-        folders = [str(editables[name].editable) for name, _ in broken if editables[name].editable]
+        found = snapshot(self.venv_dir)
+        lines = [f"{name}=={version}" for name, version in broken if not found[name].editable]
+        folders = [str(found[name].editable) for name, _ in broken if found[name].editable]
         self.log.info("reinstalling incomplete %s", ", ".join(name for name, _ in broken))
         self._record(self.recorded.marked_dirty())
         self.installer.install(
@@ -433,7 +459,7 @@ class InstallEngine:
         requirements installed already and the requirements of the source packages installed
         already (read from their metadata). Requirements of later levels are left out: they
         are installed after the source packages they may need."""
-        from ivpm.pyenv.envgraph import applicable, marker_environment, read_installed
+        from ivpm.pyenv.envgraph import applicable, read_installed
         from ivpm.pyenv.support_dist import NAME as SUPPORT_NAME
 
         in_batch = {r.name for r in batch}
@@ -449,7 +475,7 @@ class InstallEngine:
         lines = [r.line for r in done if not r.is_source]
         if any(r.is_source for r in done):
             installed = read_installed(self.venv_dir)
-            environment = marker_environment(self.venv_dir)
+            environment = self._environment
             folders = self._editable_names()
             for requirement in (r for r in done if r.is_source):
                 dist = installed.get(self._dist_name(requirement, folders))
@@ -490,10 +516,10 @@ class InstallEngine:
         """Uninstall the dropped requirements and every distribution ivpm installed that
         nothing needs any more; keep what was installed by hand and what it needs."""
         from ivpm.pyenv.distributions import removable_distributions
-        from ivpm.pyenv.envgraph import marker_environment, orphans, read_installed
+        from ivpm.pyenv.envgraph import orphans, read_installed
 
         installed = read_installed(self.venv_dir)
-        environment = marker_environment(self.venv_dir)
+        environment = self._environment
         dropped = removable_distributions(
             self.venv_dir, [self.recorded.requirements[n] for n in changes.remove]
         )
@@ -520,9 +546,9 @@ class InstallEngine:
 
     def _check(self) -> None:
         """Fail when the environment has inconsistencies it did not have before the run."""
-        from ivpm.pyenv.envgraph import marker_environment, problems, read_installed
+        from ivpm.pyenv.envgraph import read_installed
 
-        found = set(problems(read_installed(self.venv_dir), marker_environment(self.venv_dir)))
+        found = self._problems(read_installed(self.venv_dir))
         caused = sorted(found - self._problems_before)
         for problem in sorted(found & self._problems_before):
             self.log.warning("packages/python was already inconsistent: %s", problem)

@@ -10,6 +10,7 @@ is read from ``pyvenv.cfg``.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from email.parser import HeaderParser
@@ -45,8 +46,8 @@ def read_installed(venv_dir: Path) -> dict[str, Installed]:
         except OSError:
             continue
         for entry in entries:
-            if not entry.endswith(".dist-info"):
-                continue
+            if not entry.endswith(".dist-info") or entry.startswith("~"):
+                continue  # "~name" folders are what pip moved aside, not installed
             dist_info = site / entry
             try:
                 with (dist_info / "METADATA").open(encoding="utf-8", errors="replace") as handle:
@@ -64,33 +65,25 @@ def read_installed(venv_dir: Path) -> dict[str, Installed]:
 
 def marker_environment(venv_dir: Path) -> MarkerEnvironment:
     """The marker values of the environment's interpreter: this machine's, with the Python
-    version ``pyvenv.cfg`` records (``version_info`` or ``version``)."""
+    version ``pyvenv.cfg`` records (``version``, or ``version_info`` such as
+    ``3.11.7.final.0``)."""
+    from ivpm.pyenv.venv import cfg_version, read_pyvenv_cfg
+
     environment = {key: str(value) for key, value in default_environment().items()}
-    version = _cfg_version(venv_dir / "pyvenv.cfg")
-    if version:
-        parts = version.split(".")
+    found = re.match(r"\d+\.\d+(\.\d+)?", cfg_version(read_pyvenv_cfg(venv_dir)))
+    if found:
+        version = found.group(0)
         environment["python_full_version"] = version
-        environment["python_version"] = ".".join(parts[:2])
+        environment["python_version"] = ".".join(version.split(".")[:2])
         environment["implementation_version"] = version
     return environment
 
 
-def _cfg_version(cfg: Path) -> str:
-    try:
-        text = cfg.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-    values: dict[str, str] = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition("=")
-        if sep:
-            values[key.strip().lower()] = value.strip()
-    version = values.get("version_info") or values.get("version") or ""
-    try:
-        Version(version)
-    except InvalidVersion:
-        return ""
-    return version
+def sees_system_site_packages(venv_dir: Path) -> bool:
+    """True when the environment also sees its base interpreter's site-packages."""
+    from ivpm.pyenv.venv import cfg_system_site_packages, read_pyvenv_cfg
+
+    return cfg_system_site_packages(read_pyvenv_cfg(venv_dir))
 
 
 def applicable(
@@ -139,14 +132,23 @@ def needed_by(
     return set(seen)
 
 
-def problems(installed: Mapping[str, Installed], environment: MarkerEnvironment) -> list[str]:
+def problems(
+    installed: Mapping[str, Installed],
+    environment: MarkerEnvironment,
+    *,
+    system_site: bool = False,
+) -> list[str]:
     """What ``pip check`` reports: each requirement of an installed distribution (without
-    extras) that is missing or whose installed version does not satisfy it."""
+    extras) that is missing or whose installed version does not satisfy it. With
+    ``system_site`` (the environment sees the base interpreter's packages, which are not
+    read here) a missing requirement may be met there and is not reported."""
     found: list[str] = []
     for dist in installed.values():
         for requirement in applicable(dist, (), environment):
             name = canonicalize_name(requirement.name)
             target = installed.get(name)
+            if target is None and system_site:
+                continue
             if target is None:
                 found.append(
                     f"{dist.name} {dist.version} requires {requirement.name}, "

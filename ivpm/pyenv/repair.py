@@ -8,6 +8,7 @@ recorded. Both are found here from the files alone; the engine reinstalls what i
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -58,8 +59,10 @@ def remove_leftovers(venv_dir: Path) -> list[str]:
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)
         else:
-            path.unlink(missing_ok=True)
-        removed.append(path.name)
+            with contextlib.suppress(OSError):
+                path.unlink()
+        if not os.path.lexists(path):
+            removed.append(path.name)
     return removed
 
 
@@ -80,7 +83,11 @@ def _complete(dist_info: Path) -> bool:
     except OSError:
         return False
     base = dist_info.parent
-    for row in csv.reader(io.StringIO(text)):
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error:
+        return False
+    for row in rows:
         if not row or not row[0] or row[0].endswith(".pyc") or "__pycache__" in row[0]:
             continue
         path = base / row[0]

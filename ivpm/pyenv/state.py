@@ -72,7 +72,10 @@ class EnvState:
     ``ivpm_installed`` names every distribution an installer call of ivpm brought in (None:
     an older record that did not say); what is not in it was installed some other way and is
     never removed by ivpm. ``dirty`` is set while a step that changes distributions runs,
-    ``pending`` names the requirements it touches.
+    ``pending`` names the requirements it touches, ``baseline`` the inconsistencies the
+    environment had when the run began and ``refreshing`` whether it was refreshing
+    everything, so that a run after a crash judges and finishes the work as the crashed one
+    would have.
     """
 
     settings: Mapping[str, Any] = field(default_factory=dict)
@@ -82,6 +85,8 @@ class EnvState:
     ivpm_installed: frozenset[str] | None = None
     dirty: bool = False
     pending: tuple[str, ...] = ()
+    baseline: tuple[str, ...] = ()  # while dirty: the inconsistencies there were before
+    refreshing: bool = False  # while dirty: the interrupted run was refreshing everything
 
     def with_installed(self, installed: Iterable[Requirement]) -> EnvState:
         """This state after ``installed`` were installed successfully."""
@@ -103,7 +108,7 @@ class EnvState:
 
     def clean(self) -> EnvState:
         """This state with the dirty mark cleared."""
-        return replace(self, dirty=False, pending=())
+        return replace(self, dirty=False, pending=(), baseline=(), refreshing=False)
 
 
 @dataclass(frozen=True)
@@ -175,10 +180,17 @@ def _parse_state(data: dict[str, Any]) -> EnvState:
         if installed is None
         else frozenset(_text(name) for name in _sequence(installed)),
         dirty=dirty is not None,
-        pending=()
-        if dirty is None
-        else tuple(_text(name) for name in _sequence(_mapping(dirty).get("pending", ()))),
+        pending=_texts(dirty, "pending"),
+        baseline=_texts(dirty, "baseline"),
+        refreshing=dirty is not None and _flag(_mapping(dirty).get("refreshing", False)),
     )
+
+
+def _texts(dirty: Any, key: str) -> tuple[str, ...]:
+    """The list of strings under ``key`` of the dirty mark (none when not dirty)."""
+    if dirty is None:
+        return ()
+    return tuple(_text(item) for item in _sequence(_mapping(dirty).get(key, ())))
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -217,7 +229,11 @@ def save_state(venv_dir: Path, state: EnvState) -> None:
     if state.ivpm_installed is not None:
         data["ivpm-installed"] = sorted(state.ivpm_installed)
     if state.dirty:
-        data["dirty"] = {"pending": list(state.pending)}
+        data["dirty"] = {
+            "pending": list(state.pending),
+            "baseline": list(state.baseline),
+            "refreshing": state.refreshing,
+        }
     write_json_atomic(layout.state_record(venv_dir), data)
 
 
@@ -233,6 +249,7 @@ def diff_states(wanted: EnvState, recorded: EnvState, *, force: bool = False) ->
     refresh = bool(recorded.requirements) and (
         dict(wanted.settings) != dict(recorded.settings)
         or bool(wanted.installer and recorded.installer and wanted.installer != recorded.installer)
+        or (recorded.dirty and recorded.refreshing)
     )
     pending = set(recorded.pending)
     install: list[Requirement] = []

@@ -145,7 +145,7 @@ def venv_problem(
     cfg = read_pyvenv_cfg(venv_dir)
     if not cfg:
         return "its pyvenv.cfg is missing"
-    home, version = cfg.get("home", ""), _cfg_version(cfg)
+    home, version = cfg.get("home", ""), cfg_version(cfg)
     if (home, version) != (info.home, info.version):
         return (
             f"its interpreter changed (pyvenv.cfg: Python {version} in {home}; "
@@ -246,7 +246,7 @@ def create_venv(
     info = VenvInfo(
         python=os.path.realpath(python),
         home=cfg.get("home", ""),
-        version=_cfg_version(cfg),
+        version=cfg_version(cfg),
         backend=backend,
         created=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         system_site_packages=system_site_packages,
@@ -309,7 +309,7 @@ def _create_with_uv(
         [uv, "venv", "--no-project", "--color", "never", *flags, "--python", python, venv_dir],
         env=env,
     )
-    wheel = bundled_pip_wheel(_cfg_version(read_pyvenv_cfg(venv_dir)))
+    wheel = bundled_pip_wheel(cfg_version(read_pyvenv_cfg(venv_dir)))
     install: list[str | Path] = [uv, "pip", "install", "--python", venv_python(venv_dir)]
     install += uv_install_options(env)
     if wheel is not None:
@@ -335,7 +335,7 @@ def _create_with_venv(
 ) -> None:
     run_command([python, "-m", "venv", "--without-pip", *flags, venv_dir], env=env)
     venv_py = venv_python(venv_dir)
-    wheel = bundled_pip_wheel(_cfg_version(read_pyvenv_cfg(venv_dir)))
+    wheel = bundled_pip_wheel(cfg_version(read_pyvenv_cfg(venv_dir)))
     if wheel is None:
         run_command([venv_py, "-m", "ensurepip", "--default-pip"], env=env)
         return
@@ -376,6 +376,6 @@ def _virtualenv_older_than(version: str) -> bool:
         return True
 
 
-def _cfg_version(cfg: Mapping[str, str]) -> str:
+def cfg_version(cfg: Mapping[str, str]) -> str:
     """The Python version a pyvenv.cfg records (``version``, else ``version_info``)."""
     return cfg.get("version") or cfg.get("version_info") or ""
