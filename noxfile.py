@@ -20,15 +20,15 @@ def tests(session: nox.Session, installer: str) -> None:
 
     The pip leg runs every test; the uv leg runs the tests that install packages
     (marked ``installer``), since the rest do not depend on the installer. Tests run in
-    parallel (pytest-xdist; ``IVPM_TEST_JOBS`` workers, default one and a half per CPU:
-    part of their time is spent waiting on git, pip, uv and servers that never answer).
+    parallel (pytest-xdist; ``IVPM_TEST_JOBS`` workers, default one per CPU: more workers
+    measured slower here, each building its own wheelhouse).
     """
     session.install("-e", ".[test]")
     selection = [] if installer == "pip" else ["-m", "installer"]
     session.run(
         "pytest",
         "-n",
-        os.environ.get("IVPM_TEST_JOBS") or str(max(2, (os.cpu_count() or 1) * 3 // 2)),
+        os.environ.get("IVPM_TEST_JOBS", "auto"),
         *selection,
         *session.posargs,
         env={"IVPM_TEST_INSTALLER": installer},

@@ -24,9 +24,9 @@ from tests.helpers.httpserver import FileServer
 from tests.reliability.harness import make_pause_dir, start_ivpm
 
 MakeProject = Callable[..., Project]
-#: Short enough for a quick test, long enough that a working step (starting pip on a busy
-#: machine) is not taken for silence.
-SILENCE = "8"
+#: Short enough for a quick test; a working step (pip starting on a busy machine) is not taken
+#: for silence, since the watchdog also looks for CPU time and bytes read.
+SILENCE = "5"
 #: Network timeouts the watchdog tests keep out of the way (the watchdog must act first).
 PATIENT = {"IVPM_HTTP_TIMEOUT": "600", "IVPM_SILENCE_TIMEOUT": SILENCE}
 
