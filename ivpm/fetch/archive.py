@@ -38,7 +38,11 @@ from pathlib import Path
 from typing import Any
 
 from ivpm.fetch.result import DepFetchError, FetchResult, Kind
-from ivpm.fetch.staging import make_temp_dir, move_into_place, remove_path, temp_path
+from ivpm.fetch.staging import (
+    make_temp_dir,
+    remove_path,
+    swap_into_place,
+)
 from ivpm.fetch.urls import local_path
 from ivpm.fsutil import read_json, write_json_atomic
 from ivpm.layout import ARCHIVE_RECORDS_DIR_NAME
@@ -329,16 +333,7 @@ def _write_record(
 
 
 def _swap(new: Path, dest: Path) -> None:
-    """Put ``new`` at ``dest``; an existing ``dest`` is moved aside first, then removed."""
+    """Put ``new`` at ``dest`` (see :func:`~ivpm.fetch.staging.swap_into_place`), forgetting
+    the record of what ``dest`` held first."""
     remove_path(record_path(dest.parent, dest.name))
-    if not os.path.lexists(dest):
-        move_into_place(new, dest)
-        return
-    old = temp_path(dest.parent, dest.name)
-    os.rename(dest, old)
-    try:
-        move_into_place(new, dest)
-    except BaseException:
-        os.rename(old, dest)
-        raise
-    remove_path(old)
+    swap_into_place(new, dest)

@@ -30,7 +30,12 @@ from urllib.parse import unquote, urlsplit
 
 from ivpm import layout
 from ivpm.fetch.result import Action, DepFetchError, FetchResult, Kind
-from ivpm.fetch.staging import make_temp_dir, move_into_place, remove_path, temp_path
+from ivpm.fetch.staging import (
+    make_temp_dir,
+    remove_path,
+    swap_into_place,
+    temp_path,
+)
 from ivpm.fsutil import read_json, write_json_atomic
 from ivpm.project.model import Dep
 
@@ -185,10 +190,10 @@ def fetch_dir(dep: Dep, dest: Path) -> FetchResult:
         if old is None or old.mode == "link":
             # Nothing describes the old entry but itself: the new record can go first.
             _write_record(packages, dep.name, wanted)
-            _swap(new, dest)
+            swap_into_place(new, dest)
         else:
             # The old copy's record must describe it until it is gone.
-            _swap(new, dest)
+            swap_into_place(new, dest)
             _write_record(packages, dep.name, wanted)
     except BaseException:
         remove_path(new)
@@ -221,29 +226,6 @@ def _make(dep: Dep, wanted: DirMade, packages: Path) -> Path:
         remove_path(temp)
         raise
     return temp
-
-
-def _swap(new: Path, dest: Path) -> None:
-    """Put ``new`` at ``dest``; an existing ``dest`` is renamed aside first, then removed.
-
-    A link replacing a link is one atomic rename. Otherwise an interruption between the two
-    renames leaves ``dest`` absent (made again by the next run) and the old entry under a
-    temporary name the next run removes; a failure puts the old entry back.
-    """
-    if not os.path.lexists(dest):
-        move_into_place(new, dest)
-        return
-    if new.is_symlink() and dest.is_symlink():
-        os.replace(new, dest)
-        return
-    aside = temp_path(dest.parent, dest.name)
-    os.rename(dest, aside)
-    try:
-        move_into_place(new, dest)
-    except BaseException:
-        os.rename(aside, dest)
-        raise
-    remove_path(aside)
 
 
 def _check_source(dep: Dep, source: Path) -> None:

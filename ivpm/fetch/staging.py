@@ -66,6 +66,29 @@ def move_into_place(temp: Path, dest: Path) -> None:
     os.rename(temp, dest)
 
 
+def swap_into_place(new: Path, dest: Path) -> None:
+    """Put ``new`` at ``dest``; an existing ``dest`` is renamed aside first, then removed.
+
+    A link replacing a link is one atomic rename. Otherwise an interruption between the two
+    renames leaves ``dest`` absent (made again by the next run) and the old entry under a
+    temporary name the next run removes; a failure puts the old entry back.
+    """
+    if not os.path.lexists(dest):
+        move_into_place(new, dest)
+        return
+    if new.is_symlink() and dest.is_symlink():
+        os.replace(new, dest)
+        return
+    aside = temp_path(dest.parent, dest.name)
+    os.rename(dest, aside)
+    try:
+        move_into_place(new, dest)
+    except BaseException:
+        os.rename(aside, dest)
+        raise
+    remove_path(aside)
+
+
 def is_within(path: Path, root: Path) -> bool:
     """True when ``path`` (symlinks resolved) lies at or below ``root`` (resolved)."""
     real = os.path.realpath(path)

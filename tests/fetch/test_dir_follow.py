@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ivpm.fetch import fetch_deps, local
+from ivpm.fetch import fetch_deps, staging
 from ivpm.fetch.local import dir_identity
 from ivpm.layout import DIR_RECORDS_DIR_NAME
 from ivpm.project.model import Dep, Source
@@ -112,7 +112,7 @@ def test_an_interrupted_replacement_is_redone(
         raise KeyboardInterrupt
 
     with monkeypatch.context() as patch:
-        patch.setattr(local, "move_into_place", interrupted)
+        patch.setattr(staging, "move_into_place", interrupted)
         with pytest.raises(KeyboardInterrupt):
             fetch(project, second, link=False)
     assert content(project) == "first"
