@@ -7,6 +7,7 @@ import logging
 import math
 import os
 import sys
+import time
 from pathlib import Path
 from types import TracebackType
 
@@ -17,6 +18,11 @@ from ivpm.fsutil import write_text_atomic
 log = logging.getLogger("ivpm")
 
 _NOT_WRITABLE = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
+_CONTENDED = frozenset({errno.EACCES, errno.EAGAIN, errno.EWOULDBLOCK})
+_POLL_SECONDS = 0.05
+
+# The lock files this process holds (real paths): a wait on one of them would never end.
+_held: set[str] = set()
 
 
 def lock_timeout_from_env() -> float:
@@ -44,6 +50,7 @@ class WorkspaceLock:
         self.packages_dir = packages_dir
         self.timeout = timeout
         self._lock: object | None = None
+        self._held_as: str | None = None
 
     def __enter__(self) -> WorkspaceLock:
         self.acquire()
@@ -81,21 +88,19 @@ class WorkspaceLock:
         try:
             lock.acquire(timeout=0)
         except Timeout:
-            log.warning("waiting for %s to finish (it holds %s)", self._owner(), path)
+            _say_waiting(self.packages_dir)
             try:
                 lock.acquire(timeout=self.timeout)
             except Timeout:
-                raise LockTimeout(
-                    f"gave up after {self.timeout:g} s waiting for the workspace lock {path}, "
-                    f"held by {self._owner()}",
-                    hint="wait for that run to finish, or raise IVPM_LOCK_TIMEOUT",
-                ) from None
+                raise _gave_up(self.packages_dir, self.timeout) from None
         except OSError as exc:
             raise UsageError(
                 f"cannot lock {path}: {exc.strerror}",
                 hint="check that packages/ is writable",
             ) from None
         self._lock = lock
+        self._held_as = os.path.realpath(path)
+        _held.add(self._held_as)
         program = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "ivpm"
         if program == "__main__.py":
             program = "ivpm"
@@ -118,12 +123,80 @@ class WorkspaceLock:
         """Let the next waiting process in."""
         lock = self._lock
         self._lock = None
+        if self._held_as is not None:
+            _held.discard(self._held_as)
+            self._held_as = None
         if lock is not None:
             lock.release()  # type: ignore[attr-defined]
 
-    def _owner(self) -> str:
-        try:
-            owner = layout.workspace_lock_owner(self.packages_dir)
-            return owner.read_text(encoding="utf-8").strip()
-        except OSError:
-            return "another ivpm process"
+
+def wait_for_workspace(packages_dir: Path, *, timeout: float) -> None:
+    """Wait until no process holds the workspace lock of ``packages_dir``, then go on at once.
+
+    For readers such as ``ivpm activate`` that must not start in the middle of an update but
+    must not hold the update up either. Nothing is created or written: with no lock file there
+    is nothing to wait for, and a lock file this process cannot open or lock is passed by. A
+    lock this process holds itself (``ivpm -s update activate``) is not waited for. Waits as
+    ``timeout`` allows (-1: for ever), then raises :class:`LockTimeout`.
+    """
+    path = layout.workspace_lock(packages_dir)
+    if os.path.realpath(path) in _held:
+        return
+    try:
+        # os.open makes a descriptor the exec'd command does not inherit.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return
+    try:
+        if _lock_shared(fd):
+            return
+        _say_waiting(packages_dir)
+        deadline = None if timeout < 0 else time.monotonic() + timeout
+        while not _lock_shared(fd):
+            if deadline is not None and time.monotonic() >= deadline:
+                raise _gave_up(packages_dir, timeout)
+            time.sleep(_POLL_SECONDS)
+    finally:
+        os.close(fd)  # lets the shared lock go
+
+
+def _lock_shared(fd: int) -> bool:
+    """Take a shared lock on ``fd`` without blocking; False while someone holds it exclusively.
+
+    Where locking fails for another reason (no flock on this file system), there is no holder
+    to see: True.
+    """
+    try:
+        import fcntl
+    except ImportError:  # no flock on this platform
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError as exc:
+        return exc.errno not in _CONTENDED
+    return True
+
+
+def _say_waiting(packages_dir: Path) -> None:
+    log.warning(
+        "waiting for %s to finish (it holds %s)",
+        _owner(packages_dir),
+        layout.workspace_lock(packages_dir),
+    )
+
+
+def _gave_up(packages_dir: Path, timeout: float) -> LockTimeout:
+    return LockTimeout(
+        f"gave up after {timeout:g} s waiting for the workspace lock "
+        f"{layout.workspace_lock(packages_dir)}, held by {_owner(packages_dir)}",
+        hint="wait for that run to finish, or raise IVPM_LOCK_TIMEOUT",
+    )
+
+
+def _owner(packages_dir: Path) -> str:
+    """Who holds the lock, as its owner note says."""
+    try:
+        owner = layout.workspace_lock_owner(packages_dir)
+        return owner.read_text(encoding="utf-8").strip()
+    except OSError:
+        return "another ivpm process"

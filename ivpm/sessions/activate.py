@@ -31,12 +31,16 @@ def activate(s: Session) -> None:
     environment has VIRTUAL_ENV, PATH with packages/python/bin first, IVPM_PROJECT,
     IVPM_PACKAGES and the env settings of ivpm.yaml applied. With with.python.venv: false
     there is no environment to activate: the command runs with IVPM_PROJECT, IVPM_PACKAGES
-    and the env settings only. The exit status is the command's.
+    and the env settings only. An update in progress is waited for (IVPM_LOCK_TIMEOUT bounds
+    the wait); the workspace lock is not held while the command runs. The exit status is the
+    command's.
     """
     from ivpm.pyenv.activation import activation_env
     from ivpm.pyenv.shell import interactive_shell
     from ivpm.pyenv.tree_env import tree_env_sets
+    from ivpm.workspace_lock import lock_timeout_from_env, wait_for_workspace
 
+    wait_for_workspace(s.packages_dir, timeout=lock_timeout_from_env())
     has_venv = s.project.python.venv
     if has_venv and not venv_python(s.venv).exists():
         raise SessionFailure(

@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import pty
 import select
+import shlex
 import subprocess
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from ivpm.workspace_lock import WorkspaceLock
 from tests.conftest import Project
 from tests.helpers.cli import ivpm_executable, run_ivpm
 
@@ -146,6 +149,88 @@ def test_never_updated_project_says_to_run_update(
     assert not (project.root / "packages" / "python").exists()
 
 
+@pytest.fixture
+def update_running(activated: Project, monkeypatch: pytest.MonkeyPatch) -> Iterator[WorkspaceLock]:
+    """The workspace lock of ``activated``, held by this process as ``ivpm update``."""
+    monkeypatch.setattr(sys, "argv", ["ivpm", "update"])
+    with WorkspaceLock(activated.root / "packages", timeout=0) as lock:
+        yield lock
+
+
+@pytest.mark.timeout(120)
+def test_activate_waits_for_a_running_update_then_runs(
+    activated: Project, update_running: WorkspaceLock
+) -> None:
+    env = {**os.environ, **activated.env, "NO_COLOR": "1"}
+    env.pop("IVPM_LOCK_TIMEOUT", None)
+    waiting = subprocess.Popen(
+        [ivpm_executable(), "activate", "-c", "echo ran"],
+        cwd=activated.root,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert waiting.stdout is not None and waiting.stderr is not None
+        said = ""
+        while "waiting for" not in said:
+            line = waiting.stderr.readline()
+            assert line, f"activate ended without waiting: {said!r}"
+            said += line
+        assert f"waiting for ivpm (pid {os.getpid()}): ivpm update to finish" in said
+        assert waiting.poll() is None
+        assert select.select([waiting.stdout], [], [], 0)[0] == []  # nothing ran yet
+        update_running.release()
+        out, err = waiting.communicate(timeout=60)
+    finally:
+        if waiting.poll() is None:
+            waiting.kill()
+            waiting.wait()
+    assert waiting.returncode == 0, said + err
+    assert out == "ran\n"
+    assert "waiting for" not in err  # said once
+
+
+def test_giving_up_on_a_running_update_is_a_one_screen_error(
+    activated: Project, update_running: WorkspaceLock
+) -> None:
+    env = {**activated.env, "IVPM_LOCK_TIMEOUT": "0.5"}
+    result = run_ivpm(["activate", "-c", "echo ran"], cwd=activated.root, env=env)
+    assert result.returncode == 1
+    assert "gave up after 0.5 s waiting for the workspace lock" in result.stderr
+    assert "held by ivpm (pid" in result.stderr and "IVPM_LOCK_TIMEOUT" in result.stderr
+    assert "ran" not in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_the_command_runs_without_the_workspace_lock(activated: Project, tmp_path: Path) -> None:
+    take_lock = tmp_path / "take_lock.py"
+    take_lock.write_text(
+        "import os, pathlib\n"
+        "from ivpm.workspace_lock import WorkspaceLock\n"
+        "with WorkspaceLock(pathlib.Path(os.environ['IVPM_PACKAGES']), timeout=0):\n"
+        "    print('took the lock')\n"
+    )
+    alone = run_ivpm(
+        ["activate", "--", sys.executable, take_lock], cwd=activated.root, env=activated.env
+    )
+    assert alone.returncode == 0, alone.stderr
+    assert alone.stdout == "took the lock\n"
+    # Here the update before activate holds the lock in the same process: activate must not
+    # wait for itself, and the nested update must find the lock free (bounded, not hanging).
+    flag = f"--py-{activated.installer}"
+    nested = f"{shlex.quote(ivpm_executable())} -v update {flag} && echo nested-done"
+    env = {**activated.env, "IVPM_LOCK_TIMEOUT": "5"}
+    chained = run_ivpm(
+        ["-s", "update", "activate", "-c", nested, flag], cwd=activated.root, env=env
+    )
+    assert chained.returncode == 0, chained.stderr
+    assert chained.stdout.endswith("nested-done\n")
+    assert "waiting for" not in chained.stderr
+
+
 class Terminal:
     """A process on a pseudo-terminal: type lines, read until some text shows."""
 
@@ -187,8 +272,8 @@ class Terminal:
             os.close(self.master)
 
 
-@pytest.mark.parametrize("shell", ["/bin/bash", "/bin/sh"])
-def test_interactive_shell_in_a_terminal(activated: Project, tmp_path: Path, shell: str) -> None:
+def shell_env(activated: Project, tmp_path: Path, shell: str) -> dict[str, str]:
+    """The environment of an interactive ``shell`` whose rc files undo all they can."""
     home = tmp_path / "home"
     home.mkdir()
     # Interactive shells run these, so they must not exit, but they undo all they can.
@@ -205,6 +290,12 @@ def test_interactive_shell_in_a_terminal(activated: Project, tmp_path: Path, she
         "NO_COLOR": "1",
     }
     env.pop("DEBUG", None)
+    return env
+
+
+@pytest.mark.parametrize("shell", ["/bin/bash", "/bin/sh"])
+def test_interactive_shell_in_a_terminal(activated: Project, tmp_path: Path, shell: str) -> None:
+    env = shell_env(activated, tmp_path, shell)
     terminal = Terminal([ivpm_executable(), "activate"], cwd=activated.root, env=env)
     prompt = terminal.expect("$ ")
     assert "(ivpm:actproj) " in prompt
@@ -220,3 +311,31 @@ def test_interactive_shell_in_a_terminal(activated: Project, tmp_path: Path, she
     assert "(ivpm:actproj) " in terminal.expect("$ ")
     terminal.type("exit 4")
     assert terminal.close() == 4
+
+
+@pytest.mark.parametrize("shell", ["/bin/bash", "/bin/sh"])
+def test_deactivate_puts_the_shell_back(activated: Project, tmp_path: Path, shell: str) -> None:
+    env = {**shell_env(activated, tmp_path, shell), "VIRTUAL_ENV": "/outer/venv", "MODE": "outer"}
+    env.pop("IVPM_PROJECT", None)
+    terminal = Terminal([ivpm_executable(), "activate"], cwd=activated.root, env=env)
+    assert "(ivpm:actproj) " in terminal.expect("$ ")
+    terminal.type("deactivate")
+    assert "(ivpm:actproj)" not in terminal.expect("$ ")
+    terminal.type(
+        'echo "VE=$VIRTUAL_ENV"; echo "FIRST=${PATH%%:*}"; echo "PS1=$PS1"; echo "MODE=$MODE"; '
+        'echo "PROJECT=${IVPM_PROJECT-unset}"; '
+        'case "$(type deactivate 2>&1)" in *function*) echo FN=yes;; *) echo FN=no;; esac; '
+        "echo DONE"
+    )
+    terminal.expect("DONE\r\n")  # the echoed command line
+    output = report(terminal.expect("DONE\r\n").replace("\r\n", "\n"))
+    assert output == {
+        "VE": "/outer/venv",
+        "FIRST": env["PATH"].split(os.pathsep)[0],
+        "PS1": "hostile$ ",  # as the rc file left it, the marker gone
+        "MODE": "outer",
+        "PROJECT": "unset",
+        "FN": "no",
+    }
+    terminal.type("exit 5")
+    assert terminal.close() == 5
