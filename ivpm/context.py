@@ -68,6 +68,7 @@ class RunContext:
         self.start = start
         self.state = RunState()
         self.notified: list[str] = []
+        self.deferred: dict[str, SessionFailure] = {}  # session -> its failure, reported last
         self._lock_data: LockData | None = None
 
     def option(self, option: Option[T]) -> T:
@@ -338,6 +339,11 @@ class Session:
     def notify(self, name: str) -> None:
         """Queue the session ``name`` (and its prerequisites) to run after this one."""
         self.context.notified.append(name)
+
+    def fail_at_end(self, failure: SessionFailure) -> None:
+        """End this session as failed with ``failure`` once the sessions it notified have run
+        (``sync`` reports checkouts it left behind after the update it queued)."""
+        self.context.deferred[self.name] = failure
 
     def skip(self, reason: str) -> None:
         """End this session early as 'skipped' (nothing to do)."""

@@ -98,6 +98,7 @@ def run_command(
     env: Mapping[str, str] | None = None,
     check: bool = True,
     silence_timeout: float | None = None,
+    detached: bool = False,
 ) -> CommandResult:
     """Run ``argv`` with stdout and stderr captured together.
 
@@ -106,7 +107,9 @@ def run_command(
     it too, with status 127. A command silent for ``silence_timeout`` seconds (default:
     ``IVPM_SILENCE_TIMEOUT`` of ivpm's own environment; 0: no limit) is stopped and raises
     :class:`CommandStalled`, whatever ``check`` says. An exception while waiting (Ctrl-C)
-    stops the command before it propagates.
+    stops the command before it propagates. A ``detached`` command runs in a session of its
+    own, so a Ctrl-C at the terminal (or a signal to ivpm's process group) does not reach it: a
+    step that must never stop halfway (moving a checkout) finishes first.
     """
     args = [os.fspath(part) for part in argv]
     limit = silence_timeout_from_env(os.environ) if silence_timeout is None else silence_timeout
@@ -119,14 +122,16 @@ def run_command(
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
+            start_new_session=detached,
         )
     except FileNotFoundError as exc:
         raise CommandFailed(args, 127, f"{args[0]}: command not found ({exc})") from exc
     except OSError as exc:  # not executable, a folder, ...
         raise CommandFailed(args, 126, f"{args[0]}: cannot run it ({exc.strerror})") from exc
     assert proc.stdout is not None
-    with _live_lock:
-        _live.add(proc)
+    if not detached:  # abort_commands leaves a detached command to finish
+        with _live_lock:
+            _live.add(proc)
     try:
         data, stalled = _collect(proc, limit)
         if stalled:

@@ -89,6 +89,11 @@ def run_sessions(registry: Registry, selected: Sequence[str], context: RunContex
                 if result.outcome is Outcome.SUCCESS:
                     context.preflight()
                     queue = [s for s in notified if s.name not in done] + queue
+    for name, failure in context.deferred.items():
+        print(failure.render(), file=sys.stderr)
+        results = [SessionResult(r.name, Outcome.FAILED) if r.name == name else r for r in results]
+        if exit_code == EXIT_OK:
+            exit_code = failure.exit_code
     _print_summary(results, quiet=context.options.verbosity < 0)
     return exit_code
 

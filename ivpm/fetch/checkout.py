@@ -1,49 +1,99 @@
-"""What a source checkout looks like: git branch, commit and whether it has local changes."""
+"""What a source checkout looks like: branch, commit, upstream, ahead/behind and local changes.
+
+Everything comes from one ``git status --porcelain=v2 --branch`` call per checkout; the counts
+against the upstream are those of the last fetch (:func:`fetch_upstream` refreshes them).
+"""
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from ivpm.fetch.git import git_environment
+from ivpm.fetch.git import Git
 from ivpm.fetch.head import find_git_dir, read_head_branch, read_head_commit
+from ivpm.proc import CommandFailed
 
 
 @dataclass(frozen=True)
 class CheckoutState:
-    """A git checkout's branch (None when detached), HEAD commit and local-changes flag.
+    """A git checkout's branch (None when detached), HEAD commit and local changes.
 
-    ``dirty`` is None when git could not be asked; untracked files (build output) do not count.
+    ``upstream`` is the branch it tracks (``origin/main``), None when it tracks none;
+    ``ahead``/``behind`` count the commits only it / only the upstream has (None without an
+    upstream, or when the upstream ref is gone). ``changed`` lists the tracked files with
+    uncommitted changes; ``dirty`` is None when git could not be asked. Untracked files (build
+    output) never count.
     """
 
     branch: str | None
     commit: str | None
     dirty: bool | None
+    upstream: str | None = None
+    ahead: int | None = None
+    behind: int | None = None
+    changed: tuple[str, ...] = ()
+
+    @property
+    def diverged(self) -> bool:
+        """Both the checkout and its upstream have commits the other lacks."""
+        return bool(self.ahead) and bool(self.behind)
 
 
-def checkout_state(path: Path) -> CheckoutState | None:
+def checkout_state(path: Path, *, git: Git | None = None) -> CheckoutState | None:
     """The git state of the checkout at ``path``; None when it is not a git checkout."""
     if find_git_dir(path) is None:
         return None
+    git = git or Git()
+    try:
+        output = git.run(
+            ["status", "--porcelain=v2", "--branch", "--untracked-files=no", "-z"], repo=path
+        )
+    except CommandFailed:
+        return CheckoutState(read_head_branch(path), read_head_commit(path), None)
+    return parse_status(output)
+
+
+def parse_status(output: str) -> CheckoutState:
+    """A :class:`CheckoutState` from the output of ``git status --porcelain=v2 --branch -z``."""
+    branch: str | None = None
+    commit: str | None = None
+    upstream: str | None = None
+    ahead: int | None = None
+    behind: int | None = None
+    changed: list[str] = []
+    records = iter(output.split("\0"))
+    for record in records:
+        if record.startswith("# "):
+            key, _, value = record[2:].partition(" ")
+            if key == "branch.oid" and value != "(initial)":
+                commit = value
+            elif key == "branch.head" and value != "(detached)":
+                branch = value
+            elif key == "branch.upstream":
+                upstream = value
+            elif key == "branch.ab":
+                plus, _, minus = value.partition(" ")
+                ahead, behind = abs(int(plus)), abs(int(minus))
+        elif record[:2] in ("1 ", "u "):
+            changed.append(record.split(" ", 8 if record[0] == "1" else 10)[-1])
+        elif record.startswith("2 "):
+            changed.append(record.split(" ", 9)[-1])
+            next(records, None)  # the path it was renamed or copied from
     return CheckoutState(
-        branch=read_head_branch(path), commit=read_head_commit(path), dirty=_has_changes(path)
+        branch=branch,
+        commit=commit,
+        dirty=bool(changed),
+        upstream=upstream,
+        ahead=ahead,
+        behind=behind,
+        changed=tuple(changed),
     )
 
 
-def _has_changes(path: Path) -> bool | None:
-    try:
-        completed = subprocess.run(
-            ["git", "-C", str(path), "status", "--porcelain", "--untracked-files=no"],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            env=git_environment(),
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if completed.returncode != 0:
-        return None
-    return bool(completed.stdout.strip())
+def fetch_upstream(path: Path, *, git: Git) -> None:
+    """``git fetch`` the remote the checkout's branch tracks (``origin`` when detached), so
+    :func:`checkout_state` counts ahead/behind against what the server has now.
+
+    Raises :class:`~ivpm.proc.CommandFailed`.
+    """
+    git.run(["fetch", "--quiet", "--no-recurse-submodules"], repo=path)

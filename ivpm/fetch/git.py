@@ -73,8 +73,9 @@ def git_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
 class Git:
     """Runs git commands for one fetch with a fixed, safe environment."""
 
-    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, env: Mapping[str, str] | None = None, *, detached: bool = False) -> None:
         self.env = git_environment(env)
+        self.detached = detached  # see run_command: Ctrl-C does not reach these commands
 
     def run(self, args: Sequence[str | Path], *, repo: Path | None = None) -> str:
         """Run ``git <args>`` (inside ``repo`` when given) and return its output.
@@ -87,7 +88,7 @@ class Git:
         if repo is not None:
             env = {**env, "GIT_CEILING_DIRECTORIES": os.path.dirname(os.path.realpath(repo))}
         argv: list[str | Path] = ["git", *_SAFETY_CONFIG, *args]
-        return run_command(argv, cwd=repo, env=env).output
+        return run_command(argv, cwd=repo, env=env, detached=self.detached).output
 
 
 def clone_git(dep: Dep, dest: Path, *, pin: str | None, git: Git, ssh: bool = False) -> FetchResult:

@@ -85,6 +85,13 @@ def registry(trace: list[str]) -> Registry:
         trace.append(s.name)
         s.notify("t_b")
 
+    @reg.session(name="t_fail_at_end", writes=False)
+    def t_fail_at_end(s: Session) -> None:
+        """Queues t_b, then fails once it has run."""
+        trace.append(s.name)
+        s.notify("t_b")
+        s.fail_at_end(SessionFailure("t_fail_at_end left something undone"))
+
     @reg.session(name="t_locked")
     def t_locked(s: Session) -> None:
         """Writes, so holds the workspace lock."""
@@ -249,3 +256,13 @@ def test_two_options_may_not_claim_one_flag(registry: Registry) -> None:
 
     with pytest.raises(ValueError, match="--loud is declared twice"):
         registry.session(name="t_clash", options=[other])(func)
+
+
+def test_a_session_can_fail_after_the_sessions_it_queued_have_run(
+    project: Path, run: Main, trace: list[str]
+) -> None:
+    code, _, err = run("t_fail_at_end")
+    assert code == 1
+    assert trace == ["t_fail_at_end", "t_a", "t_b"]
+    assert "error: t_fail_at_end left something undone" in err
+    assert summary(err) == ["x t_fail_at_end: failed", "* t_a: success", "* t_b: success"]
