@@ -17,8 +17,6 @@ from ivpm.workspace_lock import WorkspaceLock
 from tests.conftest import Project
 from tests.helpers.cli import ivpm_executable, run_ivpm
 
-pytestmark = pytest.mark.installer
-
 HOSTILE_RC = 'export PATH=/hostile/bin\nunset VIRTUAL_ENV PYTHONPATH\nPS1="hostile$ "\nexit 1\n'
 REPORT = (
     'echo "VIRTUAL_ENV=$VIRTUAL_ENV"; echo "FIRST=${PATH%%:*}"; '
@@ -80,6 +78,7 @@ def report(output: str) -> dict[str, str]:
     ids=["dash-c", "bash", "sh"],
 )
 @pytest.mark.parametrize("shell", ["/bin/sh", "/bin/bash"])
+@pytest.mark.installer
 def test_commands_get_the_environment_despite_hostile_rc_files(
     activated: Project, hostile_home: dict[str, str], argv: list[str], shell: str
 ) -> None:
@@ -294,6 +293,7 @@ def shell_env(activated: Project, tmp_path: Path, shell: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("shell", ["/bin/bash", "/bin/sh"])
+@pytest.mark.installer
 def test_interactive_shell_in_a_terminal(activated: Project, tmp_path: Path, shell: str) -> None:
     env = shell_env(activated, tmp_path, shell)
     terminal = Terminal([ivpm_executable(), "activate"], cwd=activated.root, env=env)

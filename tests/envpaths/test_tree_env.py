@@ -13,8 +13,6 @@ from tests.conftest import INSTALLER, Project
 from tests.envpaths.conftest import Tree
 from tests.helpers.wheelhouse import hermetic_env
 
-pytestmark = pytest.mark.installer
-
 REPORT = (
     'echo "FROM_A=$FROM_A"; echo "FROM_CEXT=$FROM_CEXT"; echo "SHARED_AB=$SHARED_AB"; '
     'echo "SHARED_ALL=$SHARED_ALL"; echo "A_LIBS=$A_LIBS"; echo "MODE=$MODE"; echo "PATH=$PATH"'
@@ -93,6 +91,7 @@ def test_dep_not_fetched_yet_contributes_nothing(
         yaml_file.write_text(original)
 
 
+@pytest.mark.installer
 def test_build_sees_the_trees_env(updated: tuple[Project, Tree]) -> None:
     project, _ = updated
     seen_file = project.root / "packages" / "cext" / "env-seen.txt"
