@@ -23,6 +23,7 @@ import shlex
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ log = logging.getLogger("ivpm")
 
 #: Seconds a stopped command gets between SIGTERM and SIGKILL.
 STOP_GRACE = 2.0
+_FIRST_LOOK = 1.0  # seconds of quiet before the work is first counted
 _READ_SIZE = 65536
 _live_lock = threading.Lock()
 _live: set[subprocess.Popen[bytes]] = set()
@@ -168,27 +170,45 @@ def abort_commands() -> None:
 def _collect(proc: subprocess.Popen[bytes], limit: float) -> tuple[bytes, bool]:
     """Read the command's output until end of file; True as well when it went silent.
 
+    Silent means no output for ``limit`` seconds and no work (CPU, bytes read) by the command
+    and its descendants since its first quiet moment: the work is first counted only once
+    the command has been quiet for a while, so a short command costs no look into /proc.
     Silence after the command itself exited (a descendant still holds the pipe) ends the
     reading without being a stall.
     """
     assert proc.stdout is not None
     fd = proc.stdout.fileno()
     chunks: list[bytes] = []
-    work = _work_done(proc.pid)
+    counted = False
+    work: int | None = None
+    quiet_from = time.monotonic()
     with selectors.DefaultSelector() as selector:
         selector.register(fd, selectors.EVENT_READ)
         while True:
-            if not selector.select(limit if limit > 0 else None):
-                if proc.poll() is not None:
+            timeout: float | None = None
+            if limit > 0:
+                left = quiet_from + limit - time.monotonic()
+                first = min(_FIRST_LOOK, limit / 2)
+                timeout = max(0.0, min(left, first) if not counted else left)
+            if selector.select(timeout):
+                chunk = os.read(fd, _READ_SIZE)
+                if not chunk:
                     return b"".join(chunks), False
-                before, work = work, _work_done(proc.pid)
-                if work is None or work != before:
-                    continue  # quiet but busy (a download, a build): not a stall
-                return b"".join(chunks), True
-            chunk = os.read(fd, _READ_SIZE)
-            if not chunk:
+                chunks.append(chunk)
+                quiet_from = time.monotonic()
+                continue
+            if proc.poll() is not None:
                 return b"".join(chunks), False
-            chunks.append(chunk)
+            if not counted:
+                counted, work = True, _work_done(proc.pid)
+                continue
+            if time.monotonic() - quiet_from < limit:
+                continue
+            before, work = work, _work_done(proc.pid)
+            if work is None or work != before:
+                quiet_from = time.monotonic()  # quiet but busy (a download, a build)
+                continue
+            return b"".join(chunks), True
 
 
 def _decode(data: bytes) -> str:
