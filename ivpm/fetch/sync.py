@@ -19,7 +19,7 @@ from ivpm.fetch.git import Git, update_submodules
 from ivpm.fetch.head import find_git_dir
 from ivpm.fetch.parallel import default_jobs
 from ivpm.fetch.result import DepFetchError
-from ivpm.fetch.upstream import fetch_upstreams
+from ivpm.fetch.upstream import checkout_states, fetch_upstreams, git_reason
 from ivpm.proc import CommandFailed
 from ivpm.project.model import Dep
 
@@ -115,14 +115,17 @@ def sync_checkouts(
         else:
             done(early)
     failures = fetch_upstreams([c.path for c in live], jobs=jobs, git=git)
-    states = _states([c.path for c in live if c.path not in failures], jobs=jobs, git=git)
+    states = checkout_states([c.path for c in live if c.path not in failures], jobs=jobs, git=git)
     movable: list[tuple[Checkout, CheckoutState]] = []
     for checkout in live:
         failure = failures.get(checkout.path)
         if failure is not None:
-            done(_left(checkout, f"git fetch failed: {_last_line(failure.output)}"))
+            done(_left(checkout, f"git fetch failed: {git_reason(failure.output)}"))
             continue
         state = states[checkout.path]
+        if state is None:
+            done(_left(checkout, "not a git checkout"))
+            continue
         judged = _judge(checkout, state, dry_run=dry_run)
         if judged is None:
             movable.append((checkout, state))
@@ -149,22 +152,6 @@ def _without_fetch(checkout: Checkout) -> SyncResult | None:
     if find_git_dir(path) is None:
         return _left(checkout, "not a git checkout")
     return None
-
-
-def _states(paths: Sequence[Path], *, jobs: int, git: Git) -> dict[Path, CheckoutState]:
-    """Each checkout's state after the fetch, asked in parallel."""
-    if not paths:
-        return {}
-    from concurrent.futures import ThreadPoolExecutor
-
-    def one(path: Path) -> CheckoutState:
-        state = checkout_state(path, git=git)
-        assert state is not None  # a git checkout: checked before the fetch
-        return state
-
-    workers = min(jobs if jobs > 0 else default_jobs(), len(paths))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ivpm-state") as pool:
-        return dict(zip(paths, pool.map(one, paths), strict=True))
 
 
 def _judge(checkout: Checkout, state: CheckoutState, *, dry_run: bool) -> SyncResult | None:
@@ -266,7 +253,7 @@ def _fast_forward(checkout: Checkout, state: CheckoutState, git: Git) -> SyncRes
     try:
         git.run(["merge", "--ff-only", "--quiet", "--no-stat", "@{upstream}"], repo=path)
     except CommandFailed as exc:
-        return _left(checkout, f"git merge --ff-only failed: {_last_line(exc.output)}", state)
+        return _left(checkout, f"git merge --ff-only failed: {git_reason(exc.output)}", state)
     after = checkout_state(path, git=git)
     head = None if after is None else after.commit
     message = (
@@ -307,10 +294,3 @@ def _commits(count: int) -> str:
 
 def _files(count: int) -> str:
     return f"{count} file{' has' if count == 1 else 's have'}"
-
-
-def _last_line(output: str) -> str:
-    """git's own reason: its first ``fatal:``/``error:`` line, else its last line."""
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    said = [line for line in lines if line.startswith(("fatal:", "error:"))]
-    return (said or lines or ["no output"])[0 if said else -1]

@@ -1,14 +1,21 @@
-"""Fetching the upstream of many checkouts at once (``ivpm sync``, ``ivpm status --fetch``)."""
+"""Many checkouts at once: fetching their upstreams and reading their state, in parallel
+(``ivpm sync``, ``ivpm status``)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from ivpm.fetch.checkout import fetch_upstream
+from ivpm.fetch.checkout import CheckoutState, checkout_state, fetch_upstream
 from ivpm.fetch.git import Git
 from ivpm.fetch.parallel import default_jobs
 from ivpm.proc import CommandFailed
+
+#: Below this many checkouts one thread reads them all.
+_PARALLEL_FROM = 4
+#: At most this many ``git status`` at once unless ``-j`` says: each is short and mostly CPU.
+_MAX_STATUS_WORKERS = 4
 
 
 def fetch_upstreams(
@@ -46,3 +53,35 @@ def fetch_upstreams(
             pool.shutdown(wait=True, cancel_futures=True)
             raise
     return failures
+
+
+def checkout_states(
+    paths: Sequence[Path], *, jobs: int = 0, git: Git | None = None
+) -> dict[Path, CheckoutState | None]:
+    """:func:`~ivpm.fetch.checkout.checkout_state` of each of ``paths``, ``jobs`` at a time
+    (``<= 0``: one per CPU, at most four). Ctrl-C stops the git processes still running."""
+    git = git or Git()
+    if len(paths) < _PARALLEL_FROM:
+        return {path: checkout_state(path, git=git) for path in paths}
+    from concurrent.futures import ThreadPoolExecutor
+
+    default = min(_MAX_STATUS_WORKERS, os.cpu_count() or 1)
+    workers = min(jobs if jobs > 0 else default, len(paths))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ivpm-status") as pool:
+        futures = {path: pool.submit(checkout_state, path, git=git) for path in paths}
+        try:
+            return {path: future.result() for path, future in futures.items()}
+        except BaseException:
+            from ivpm.proc import abort_commands
+
+            abort_commands()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def git_reason(output: str) -> str:
+    """What went wrong, as git said it: its first ``fatal:``/``error:`` line, else its last
+    line ("no output" when it said nothing)."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    said = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    return (said or lines or ["no output"])[0 if said else -1]

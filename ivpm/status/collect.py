@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
-from ivpm.fetch.checkout import checkout_state
-from ivpm.layout import venv_python
+from ivpm.fetch.checkout import CheckoutState
 from ivpm.project.model import Dep, EnvAction, PathEntry, Project, Resolution, ResolvedDep, Source
 from ivpm.pyenv.distributions import editable_distributions, installed_distributions
-from ivpm.pyenv.health import failed_imports, has_built_extension, import_names
+from ivpm.pyenv.health import has_built_extension
 from ivpm.pyenv.native import native_build_kind
-from ivpm.pyenv.state import EnvState, diff_states, load_state
+from ivpm.pyenv.state import Changes, EnvState, diff_states
 from ivpm.status.report import DepStatus, EnvInfo, PackageInfo, PathInfo, Problem, Unhandled
 
 
@@ -26,51 +26,111 @@ def collect_rows(
     project_dir: Path,
     venv_dir: Path,
     wanted: EnvState,
+    recorded: EnvState,
+    checkouts: Mapping[Path, CheckoutState | None],
+    fetch_failures: Mapping[Path, str] | None = None,
+    check_installs: bool = True,
 ) -> list[DepStatus]:
     """One :class:`DepStatus` per dependency (and per package the dep-set no longer has).
 
     ``missing`` names the source deps not fetched yet; ``wanted`` is what the environment at
-    ``venv_dir`` should hold, compared with its state record to find what is stale.
+    ``venv_dir`` should hold, compared with its state record ``recorded`` to find what is
+    stale. ``checkouts`` gives the git state of each fetched source dep's folder (see
+    :func:`~ivpm.fetch.upstream.checkout_states`) and ``fetch_failures`` why fetching a
+    checkout's upstream failed. Everything about Python packages is read from the installed
+    metadata, never by importing them; with ``check_installs`` False (the environment is
+    missing, broken or disabled) it is not read at all.
     """
-    venv = venv_dir
-    installed = installed_distributions(venv)
-    editables = editable_distributions(venv)
-    changes = diff_states(wanted, load_state(venv))
-    changed = {r.name for r in (*changes.install, *changes.reinstall)}
+    installed = installed_distributions(venv_dir) if check_installs else {}
+    editables = editable_distributions(venv_dir) if check_installs else {}
+    changes = _requirement_changes(wanted, recorded)
+    touched = {r.name for r in (*changes.install, *changes.reinstall)}
     rows: list[DepStatus] = []
-    dists: dict[str, str] = {}  # row name -> installed distribution to import-check
     unhandled = set(resolution.unhandled)
+    failures = fetch_failures or {}
     for name, resolved in resolution.deps.items():
         if name in unhandled:
             rows.append(_unhandled_row(resolved))
             continue
-        row, dist = _dep_row(project_dir, resolved, missing, installed, editables, wanted=wanted)
+        row = _dep_row(project_dir, resolved, missing)
+        if resolved.path is not None and name not in missing:
+            row.git = checkouts.get(resolved.path)
+            failure = failures.get(resolved.path)
+            if failure is not None:
+                row.problems.append(Problem("fetch-failed", f"fetch failed: {failure}"))
         if resolved.sub_project is not None:
             row.paths = path_infos(resolved.sub_project.paths)
             row.env = env_infos(resolved.sub_project.env)
-        if row.installed is not None and canonicalize_name(name) in changed:
-            row.problems.append(Problem("stale", "ivpm.yaml changed since the last update"))
-        if dist is not None and row.installed is not None:
-            dists[name] = dist
+        if not _installs_python(resolved, missing):
+            pass
+        elif not check_installs:
+            row.checked = False
+        else:
+            _check_install(row, project_dir, resolved, installed, editables, wanted=wanted)
+            key = canonicalize_name(name)
+            if row.installed is not None and key in touched:
+                row.problems.append(Problem("stale", _stale_reason(wanted, recorded, key)))
         rows.append(row)
-    for key in changes.remove:
-        rows.append(
-            DepStatus(
-                name=key,
-                source="-",
-                wanted="-",
-                installed=installed.get(key),
-                problems=[
-                    Problem(
-                        "stale",
-                        f"installed by the last update, no longer in dep-set "
-                        f"'{resolution.dep_set}'",
-                    )
-                ],
-            )
-        )
-    _check_imports(venv_dir, rows, dists)
+    if check_installs:
+        # a source dep not fetched has no wanted requirement yet, but it is not removed
+        listed = {canonicalize_name(name) for name in resolution.deps}
+        removed = [key for key in changes.remove if key not in listed]
+        rows.extend(_removed_rows(removed, installed, resolution.dep_set))
     return rows
+
+
+def _installs_python(resolved: ResolvedDep, missing: set[str]) -> bool:
+    """Whether an update installs ``resolved`` into the environment (a PyPI dep or a fetched
+    Python source package)."""
+    dep = resolved.dep
+    if dep.src in (Source.IVPM_YAML, Source.PYPROJECT):  # lists deps; installs nothing itself
+        return False
+    if not dep.is_source:
+        return True
+    return dep.name not in missing and resolved.is_python
+
+
+def _removed_rows(
+    removed: Sequence[str], installed: Mapping[str, str], dep_set: str
+) -> list[DepStatus]:
+    """A row for each package the last update installed that the dep-set no longer has."""
+    return [
+        DepStatus(
+            name=key,
+            source="-",
+            wanted="-",
+            installed=installed.get(key),
+            problems=[
+                Problem("stale", f"installed by the last update, no longer in dep-set '{dep_set}'")
+            ],
+        )
+        for key in removed
+    ]
+
+
+def _requirement_changes(wanted: EnvState, recorded: EnvState) -> Changes:
+    """What the next update changes requirement by requirement, leaving out the whole refresh
+    an installer or settings change makes and the redo of an interrupted update (both are
+    the environment's problems, not each dep's)."""
+    same_settings = replace(wanted, settings=recorded.settings, installer=recorded.installer)
+    return diff_states(same_settings, recorded.clean())
+
+
+def _stale_reason(wanted: EnvState, recorded: EnvState, key: str) -> str:
+    """Why the next update installs the requirement ``key`` again."""
+    new, old = wanted.requirements.get(key), recorded.requirements.get(key)
+    if new is None or old is None:
+        if not recorded.requirements:
+            return "no update has recorded installing it"
+        return "ivpm.yaml changed since the last update (a new entry)"
+    if (new.line, new.extras, new.editable, new.source) != (
+        old.line,
+        old.extras,
+        old.editable,
+        old.source,
+    ):
+        return "ivpm.yaml changed since the last update"
+    return "its build files (pyproject.toml, setup.py, setup.cfg) changed since the last update"
 
 
 def package_info(project: Project) -> PackageInfo:
@@ -105,22 +165,38 @@ def _unhandled_row(resolved: ResolvedDep) -> DepStatus:
     return row
 
 
-def _dep_row(
+def _dep_row(project_dir: Path, resolved: ResolvedDep, missing: set[str]) -> DepStatus:
+    """The row of ``resolved`` as ivpm.yaml and packages/ say, before its install is checked."""
+    dep = resolved.dep
+    row = DepStatus(name=dep.name, source=dep.src.value, wanted=wanted_text(dep))
+    if dep.src in (Source.IVPM_YAML, Source.PYPROJECT):
+        if resolved.sub_project is not None:
+            row.path = shown(resolved.sub_project.path, project_dir)
+        return row
+    if not dep.is_source:
+        return row
+    assert resolved.path is not None
+    row.path = shown(resolved.path, project_dir)
+    if dep.name in missing:
+        row.problems.append(Problem("not-fetched", f"not fetched into {row.path}"))
+    elif not resolved.is_python:
+        row.wanted += " (raw)"
+    return row
+
+
+def _check_install(
+    row: DepStatus,
     project_dir: Path,
     resolved: ResolvedDep,
-    missing: set[str],
     installed: Mapping[str, str],
     editables: Mapping[str, Path],
     *,
     wanted: EnvState,
-) -> tuple[DepStatus, str | None]:
+) -> None:
+    """Add to ``row`` what the installed metadata says of the Python dep ``resolved``:
+    version (``METADATA``), editable location (``direct_url.json``), and its problems."""
     dep = resolved.dep
     key = canonicalize_name(dep.name)
-    row = DepStatus(name=dep.name, source=dep.src.value, wanted=wanted_text(dep))
-    if dep.src in (Source.IVPM_YAML, Source.PYPROJECT):  # lists deps; installs nothing itself
-        if resolved.sub_project is not None:
-            row.path = shown(resolved.sub_project.path, project_dir)
-        return row, None
     if not dep.is_source:
         row.installed = installed.get(key)
         location = editables.get(key)
@@ -131,24 +207,15 @@ def _dep_row(
             row.problems.append(
                 Problem("wrong-version", f"{row.installed} does not satisfy {dep.version}")
             )
-        return row, key
+        return
     assert resolved.path is not None
     path = resolved.path
-    row.path = shown(path, project_dir)
-    if dep.name in missing:
-        row.problems.append(Problem("not-fetched", f"not fetched into {row.path}"))
-        return row, None
-    row.git = checkout_state(path)
-    if not resolved.is_python:
-        row.wanted += " (raw)"
-        return row, None
     by_folder = {os.path.realpath(folder): name for name, folder in editables.items()}
     dist = by_folder.get(os.path.realpath(path))
     if dist is not None:
         row.installed = installed.get(dist)
         row.editable = shown(editables[dist], project_dir)
     else:
-        dist = key
         row.installed = installed.get(key)
         elsewhere = editables.get(key)
         if row.installed is None:
@@ -166,7 +233,6 @@ def _dep_row(
             )
     if native_build_kind(path) is not None and not has_built_extension(path):
         row.problems.append(Problem("not-built", "native extension not built"))
-    return row, dist
 
 
 def _wanted_editable(wanted: EnvState, key: str, resolved: ResolvedDep) -> bool:
@@ -201,19 +267,6 @@ def wanted_text(dep: Dep) -> str:
     if dep.url and dep.src.value == "dir":
         return ("link " if dep.link else "copy ") + dep.url + extras
     return "default branch" + extras
-
-
-def _check_imports(venv_dir: Path, rows: Sequence[DepStatus], dists: Mapping[str, str]) -> None:
-    python = venv_python(venv_dir)
-    if not dists or not python.exists():
-        return
-    modules = {name: import_names(venv_dir, dist) for name, dist in dists.items()}
-    failed = failed_imports(python, sorted({m for names in modules.values() for m in names}))
-    for row in rows:
-        for module in modules.get(row.name, ()):
-            if module in failed:
-                reason = failed[module].splitlines()[0] if failed[module] else "failed"
-                row.problems.append(Problem("import-fails", f"import {module}: {reason}", module))
 
 
 def _satisfies(version: str, spec: str) -> bool:
