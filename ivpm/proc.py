@@ -10,6 +10,8 @@ the workspace lock, while a long quiet download or build goes on.
 The command stays in ivpm's own process group, so Ctrl-C at a terminal and a signal to the
 whole group (``kill -- -PGID``, a CI job being cancelled) reach it as before. Its descendants
 are found through ``/proc`` where there is one; elsewhere only the command itself is stopped.
+A ``detached`` command (a step that must not stop halfway, such as moving a checkout) runs in
+a session of its own instead, and is waited for when ivpm is interrupted.
 """
 
 from __future__ import annotations
@@ -141,7 +143,10 @@ def run_command(
         else:
             proc.wait()
     except BaseException:
-        _stop(proc)
+        if detached:  # Ctrl-C must not stop it halfway: let it finish first
+            proc.wait()
+        else:
+            _stop(proc)
         raise
     finally:
         with _live_lock:
@@ -195,7 +200,7 @@ def _collect(proc: subprocess.Popen[bytes], limit: float) -> tuple[bytes, bool]:
                 if not chunk:
                     return b"".join(chunks), False
                 chunks.append(chunk)
-                quiet_from = time.monotonic()
+                quiet_from, counted = time.monotonic(), False
                 continue
             if proc.poll() is not None:
                 return b"".join(chunks), False

@@ -22,7 +22,8 @@ class CheckoutState:
     ``ahead``/``behind`` count the commits only it / only the upstream has (None without an
     upstream, or when the upstream ref is gone). ``changed`` lists the tracked files with
     uncommitted changes; ``dirty`` is None when git could not be asked. Untracked files (build
-    output) never count.
+    output) never count. A submodule whose only difference is the commit it has checked out
+    is listed in ``submodules_moved``, not in ``changed``: nothing in it is uncommitted.
     """
 
     branch: str | None
@@ -32,6 +33,7 @@ class CheckoutState:
     ahead: int | None = None
     behind: int | None = None
     changed: tuple[str, ...] = ()
+    submodules_moved: tuple[str, ...] = ()  # submodules checked out at another commit only
 
     @property
     def diverged(self) -> bool:
@@ -45,8 +47,18 @@ def checkout_state(path: Path, *, git: Git | None = None) -> CheckoutState | Non
         return None
     git = git or Git()
     try:
+        # --no-optional-locks: no index refresh written, so a git command the user runs in
+        # the checkout at the same moment never finds the index locked by ivpm.
         output = git.run(
-            ["status", "--porcelain=v2", "--branch", "--untracked-files=no", "-z"], repo=path
+            [
+                "--no-optional-locks",
+                "status",
+                "--porcelain=v2",
+                "--branch",
+                "--untracked-files=no",
+                "-z",
+            ],
+            repo=path,
         )
     except CommandFailed:
         return CheckoutState(read_head_branch(path), read_head_commit(path), None)
@@ -61,6 +73,7 @@ def parse_status(output: str) -> CheckoutState:
     ahead: int | None = None
     behind: int | None = None
     changed: list[str] = []
+    moved: list[str] = []
     records = iter(output.split("\0"))
     for record in records:
         if record.startswith("# "):
@@ -74,8 +87,13 @@ def parse_status(output: str) -> CheckoutState:
             elif key == "branch.ab":
                 plus, _, minus = value.partition(" ")
                 ahead, behind = abs(int(plus)), abs(int(minus))
-        elif record[:2] in ("1 ", "u "):
-            changed.append(record.split(" ", 8 if record[0] == "1" else 10)[-1])
+        elif record.startswith("1 "):
+            fields = record.split(" ", 8)
+            # fields[2] is N... for a file, S<commit><modified><untracked> for a submodule
+            commit_only = fields[1] in (".M", "M.", "MM") and fields[2][:3] == "SC."
+            (moved if commit_only else changed).append(fields[-1])
+        elif record.startswith("u "):
+            changed.append(record.split(" ", 10)[-1])
         elif record.startswith("2 "):
             changed.append(record.split(" ", 9)[-1])
             next(records, None)  # the path it was renamed or copied from
@@ -87,6 +105,7 @@ def parse_status(output: str) -> CheckoutState:
         ahead=ahead,
         behind=behind,
         changed=tuple(changed),
+        submodules_moved=tuple(moved),
     )
 
 

@@ -10,18 +10,25 @@ a checkout is never left half-moved.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping, Sequence
+import logging
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ivpm.fetch.checkout import CheckoutState, checkout_state
 from ivpm.fetch.git import Git, update_submodules
-from ivpm.fetch.head import find_git_dir
+from ivpm.fetch.head import find_git_dir, read_head_commit
 from ivpm.fetch.parallel import default_jobs
 from ivpm.fetch.result import DepFetchError
 from ivpm.fetch.upstream import checkout_states, fetch_upstreams, git_reason
 from ivpm.proc import CommandFailed
-from ivpm.project.model import Dep
+from ivpm.project.model import Dep, Resolution, Source
+
+if TYPE_CHECKING:
+    from ivpm.lockfile import LockData
+
+log = logging.getLogger("ivpm")
 
 
 class Verdict(enum.Enum):
@@ -48,6 +55,8 @@ class Checkout:
     dep: Dep
     path: Path
     pin: str | None = None  # e.g. "tag v1.0 (ivpm.yaml:12:9)"
+    pinned_commit: str | None = None  # the commit a lock file or ``commit:`` names
+    lock_pinned: bool = False  # the lock file pins it (update then moves it to that commit)
     fetched: bool = True  # False: not under packages/ yet
     cached: bool = False  # a link into the shared cache
 
@@ -83,6 +92,36 @@ def pin_of(dep: Dep, lock_pins: Mapping[str, str]) -> str | None:
     if dep.tag:
         return f"tag {dep.tag} ({dep.location})"
     return None
+
+
+def git_checkouts(
+    resolution: Resolution, missing: Collection[str], lock: LockData | None
+) -> list[Checkout]:
+    """The git deps of ``resolution`` (the whole tree) as checkouts, each folder once, with
+    what pins them; ``missing`` names the deps not fetched yet."""
+    from ivpm.cache.root import is_cache_link
+
+    lock_pins = {name: pin.commit for name, pin in lock.git.items()} if lock else {}
+    checkouts: dict[Path, Checkout] = {}
+    for resolved in resolution.deps.values():
+        dep, path = resolved.dep, resolved.path
+        if dep.src is not Source.GIT or path is None or path in checkouts:
+            continue
+        checkouts[path] = Checkout(
+            dep,
+            path,
+            pin=pin_of(dep, lock_pins),
+            pinned_commit=lock_pins.get(dep.name) or dep.commit,
+            lock_pinned=dep.name in lock_pins,
+            fetched=dep.name not in missing,
+            cached=is_cache_link(path),
+        )
+    return list(checkouts.values())
+
+
+def fetchable(checkouts: Sequence[Checkout]) -> list[Checkout]:
+    """The checkouts ``git fetch`` may run in: fetched, not pinned, not a shared cache entry."""
+    return [c for c in checkouts if c.fetched and not c.cached and c.pin is None]
 
 
 def sync_checkouts(
@@ -148,6 +187,18 @@ def _without_fetch(checkout: Checkout) -> SyncResult | None:
             "a shared cache entry (cache: true): the update links the commit its ref names",
         )
     if checkout.pin is not None:
+        head = read_head_commit(path)
+        wanted = (checkout.pinned_commit or "").lower()
+        if head and wanted and not head.lower().startswith(wanted):
+            then = (
+                "the update moves it there if that loses no local work"
+                if checkout.lock_pinned
+                else f"ivpm keeps checkouts where they are: 'git checkout {wanted[:12]}' in it "
+                "moves it"
+            )
+            return SyncResult(
+                name, path, Verdict.PINNED, f"pinned to {checkout.pin}, but at {head[:12]}: {then}"
+            )
         return SyncResult(name, path, Verdict.PINNED, f"pinned to {checkout.pin}: not moved")
     if find_git_dir(path) is None:
         return _left(checkout, "not a git checkout")
@@ -165,6 +216,14 @@ def _judge(checkout: Checkout, state: CheckoutState, *, dry_run: bool) -> SyncRe
     if state.ahead is None or state.behind is None:
         return _left(checkout, f"its upstream {state.upstream} is gone", state)
     upstream = state.upstream
+    if state.submodules_moved:
+        names = ", ".join(state.submodules_moved)
+        return _left(
+            checkout,
+            f"submodule {names} is checked out at another commit than the one recorded: "
+            "'git submodule update' puts it back, 'git add' records the new one",
+            state,
+        )
     if state.diverged:
         return _left(
             checkout,
@@ -224,34 +283,43 @@ def _move_all(
         return
     from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 
-    git = Git(detached=True)
     workers = min(jobs if jobs > 0 else default_jobs(), len(movable))
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ivpm-sync")
     futures: dict[Future[SyncResult], Checkout] = {
-        pool.submit(_fast_forward, checkout, state, git): checkout for checkout, state in movable
+        pool.submit(_fast_forward, checkout, state): checkout for checkout, state in movable
     }
+    reported: set[Future[SyncResult]] = set()
     try:
         for future in as_completed(futures):
+            reported.add(future)
             done(future.result())
     except KeyboardInterrupt:
         for future in futures:
             future.cancel()
+        running = sum(1 for future in futures if future.running())
+        if running:
+            log.warning("interrupted: letting %d fast-forwards under way finish", running)
         pool.shutdown(wait=True)
         for future in futures:
-            if future.done() and not future.cancelled():
-                done(future.result())
+            if future in reported or future.cancelled() or future.exception() is not None:
+                continue
+            done(future.result())
         raise
     finally:
         pool.shutdown(wait=True)
 
 
-def _fast_forward(checkout: Checkout, state: CheckoutState, git: Git) -> SyncResult:
-    """Move the checkout's branch to its upstream (``git merge --ff-only``), then its
-    submodules; a refusal (an untracked file in the way) leaves it where it was."""
+def _fast_forward(checkout: Checkout, state: CheckoutState) -> SyncResult:
+    """Move the checkout's branch to its upstream (``git merge --ff-only``, detached so that
+    Ctrl-C does not stop it halfway), then its submodules (which Ctrl-C may stop: they may
+    wait on the network); a refusal (an untracked file in the way) leaves it where it was."""
     assert state.upstream is not None and state.behind is not None
     path = checkout.path
+    git = Git()
     try:
-        git.run(["merge", "--ff-only", "--quiet", "--no-stat", "@{upstream}"], repo=path)
+        Git(detached=True).run(
+            ["merge", "--ff-only", "--quiet", "--no-stat", "@{upstream}"], repo=path
+        )
     except CommandFailed as exc:
         return _left(checkout, f"git merge --ff-only failed: {git_reason(exc.output)}", state)
     after = checkout_state(path, git=git)

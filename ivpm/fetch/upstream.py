@@ -80,8 +80,16 @@ def checkout_states(
 
 
 def git_reason(output: str) -> str:
-    """What went wrong, as git said it: its first ``fatal:``/``error:`` line, else its last
-    line ("no output" when it said nothing)."""
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    said = [line for line in lines if line.startswith(("fatal:", "error:"))]
-    return (said or lines or ["no output"])[0 if said else -1]
+    """What went wrong, as git said it: its first ``fatal:``/``error:`` line with the
+    indented lines that follow it (the files it names, at most three), else its last line
+    ("no output" when it said nothing)."""
+    lines = [line.rstrip() for line in output.splitlines() if line.strip()]
+    for index, line in enumerate(lines):
+        if line.startswith(("fatal:", "error:")):
+            named = []
+            for follower in lines[index + 1 : index + 4]:
+                if not follower[:1].isspace():
+                    break
+                named.append(follower.strip())
+            return " ".join([line.strip(), *named])
+    return lines[-1].strip() if lines else "no output"

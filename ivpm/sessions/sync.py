@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ivpm import options as opt
@@ -22,13 +21,14 @@ def sync(s: Session) -> None:
     """Fetch every git checkout's upstream, fast-forward the clean ones, then update.
 
     Each git checkout under packages/ (the root project's deps and the sub-projects') is
-    fetched in parallel. One that is clean and only behind is fast-forwarded; one with
-    uncommitted changes, local commits, a diverged history, no branch or no upstream is left
-    as it is, and so is one pinned to a commit or tag by ivpm.yaml or --lock-file; one line
-    each says which. Then the update runs: source packages whose build files changed are
-    reinstalled, new or changed sub-project ivpm.yaml files are followed, and the lock file
-    is refreshed. `-n/--dry-run` fetches and reports (behind and ahead counts, uncommitted
-    changes) and changes nothing. Exits 1 when any checkout was left behind its upstream.
+    fetched in parallel. One that is clean and only behind is fast-forwarded; one that is
+    behind with uncommitted changes, has diverged, or has no branch or no upstream is left as
+    it is, and so is one pinned to a commit or tag by ivpm.yaml or --lock-file; local commits
+    that are only ahead are kept. One line each says which. Then the update runs: source
+    packages whose build files changed are reinstalled, new or changed sub-project ivpm.yaml
+    files are followed, and the lock file is refreshed. `-n/--dry-run` fetches and reports
+    (behind and ahead counts, uncommitted changes) and changes nothing. Exits 1 when any
+    checkout was left behind its upstream.
     """
     from ivpm.fetch.sync import SyncResult, Verdict, sync_checkouts
 
@@ -59,8 +59,7 @@ def sync(s: Session) -> None:
         more = f" and {len(left) - 5} more" if len(left) > 5 else ""
         failure = SessionFailure(
             f"{len(left)} of {len(checkouts)} checkouts left behind their upstream: {names}{more}",
-            hint="each line above says why; commit, stash, merge or rebase by hand, "
-            "then run 'ivpm sync' again",
+            hint="each line above says why and what to do about it; then run 'ivpm sync' again",
         )
         if dry_run:
             raise failure
@@ -68,27 +67,11 @@ def sync(s: Session) -> None:
 
 
 def _checkouts(s: Session) -> list[Checkout]:
-    """The git source deps of the selected dep-sets (the whole tree), as found under packages/."""
-    from ivpm.cache.root import is_cache_link
-    from ivpm.fetch.sync import Checkout, pin_of
+    """The git checkouts of the selected dep-sets (the whole tree), as found under packages/."""
+    from ivpm.fetch.sync import git_checkouts
     from ivpm.fetch.tree import resolve_offline
-    from ivpm.project.model import Source
 
     resolution, missing = resolve_offline(
         s.project, s.packages_dir, dep_sets=s.context.dep_sets_requested
     )
-    lock = s.lock_data
-    lock_pins = {name: pin.commit for name, pin in lock.git.items()} if lock else {}
-    checkouts: dict[Path, Checkout] = {}
-    for resolved in resolution.deps.values():
-        dep, path = resolved.dep, resolved.path
-        if dep.src is not Source.GIT or path is None or path in checkouts:
-            continue
-        checkouts[path] = Checkout(
-            dep,
-            path,
-            pin=pin_of(dep, lock_pins),
-            fetched=dep.name not in missing,
-            cached=is_cache_link(path),
-        )
-    return list(checkouts.values())
+    return git_checkouts(resolution, missing, s.lock_data)

@@ -213,6 +213,7 @@ def test_an_interrupted_sync_finishes_the_move_it_started_and_starts_no_other(
     assert head(moving) == upstreams[name].work.head()  # the started move completed
     assert git(moving, "status", "--porcelain") == ""
     assert lines_by_name(out)[name].startswith("fast-forwarded 1 commit")
+    assert [line.split()[0] for line in out.splitlines()].count(name) == 1
     assert head(packages / other) == before[other]  # the next one never started
     assert git(packages / other, "status", "--porcelain") == ""
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from ivpm.errors import Location
 from ivpm.fetch.checkout import parse_status
-from ivpm.fetch.sync import pin_of
+from ivpm.fetch.sync import Checkout, Verdict, pin_of, sync_checkouts
+from ivpm.fetch.upstream import git_reason
 from ivpm.project.model import Dep, Source
+from tests.helpers.gitrepos import make_repo
 
 
 def test_porcelain_v2_gives_branch_upstream_counts_and_every_changed_path() -> None:
@@ -65,3 +68,46 @@ def test_pins_name_where_they_come_from() -> None:
     )
     lock = {"lib": "fedcba9876543210fedcba9876543210fedcba98"}
     assert pin_of(_dep(tag="v1.0"), lock) == "commit fedcba987654 (the lock file)"
+
+
+def test_a_submodule_at_another_commit_is_not_uncommitted_work() -> None:
+    output = "\0".join(
+        [
+            "# branch.oid abc",
+            "# branch.head main",
+            "1 .M SC.. 160000 160000 160000 aaaa aaaa vendor/lib",
+            "1 .M SCM. 160000 160000 160000 aaaa aaaa vendor/edited",
+            "",
+        ]
+    )
+    state = parse_status(output)
+    assert state.submodules_moved == ("vendor/lib",)
+    assert state.changed == ("vendor/edited",)
+
+
+def test_git_reason_keeps_the_files_git_names() -> None:
+    output = (
+        "Updating 1234..5678\n"
+        "error: The following untracked working tree files would be overwritten by merge:\n"
+        "\tnew.txt\n"
+        "Please move or remove them before you merge.\n"
+        "Aborting\n"
+    )
+    assert git_reason(output) == (
+        "error: The following untracked working tree files would be overwritten by merge: new.txt"
+    )
+    assert git_reason("one\nlast words\n") == "last words"
+    assert git_reason("") == "no output"
+
+
+def test_a_checkout_away_from_its_pin_is_named_and_not_moved(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, "lib")
+    first = repo.head()
+    second = repo.commit({"more.txt": "more\n"})
+    pinned = Checkout(_dep(commit=first), repo.path, pin=f"commit {first[:12]} (ivpm.yaml:7:11)")
+    pinned = dataclasses.replace(pinned, pinned_commit=first)
+    (result,) = sync_checkouts([pinned], jobs=1, dry_run=False)
+    assert result.verdict is Verdict.PINNED
+    assert f"but at {second[:12]}" in result.message
+    assert f"'git checkout {first[:12]}'" in result.message
+    assert repo.head() == second
