@@ -71,6 +71,7 @@ def status(s: Session) -> None:
         checkouts=checkouts,
         fetch_failures=failures,
         check_installs=env.enabled and env.usable,
+        pins={name: pin.commit for name, pin in s.lock_data.git.items()} if s.lock_data else None,
     )
     if s.option(opt.JSON):
         print(
@@ -136,8 +137,11 @@ def _checkouts(
     paths = [path for path in dict.fromkeys(folders) if find_git_dir(path) is not None]
     failures: dict[Path, str] = {}
     if s.option(FETCH):
+        from ivpm.fetch.sync import fetchable, git_checkouts
         from ivpm.fetch.upstream import fetch_upstreams
 
-        for path, exc in fetch_upstreams(paths, jobs=s.option(opt.JOBS)).items():
+        # only clones of git deps: not a shared cache entry, not a linked folder elsewhere
+        wanted = [c.path for c in fetchable(git_checkouts(resolution, missing, s.lock_data))]
+        for path, exc in fetch_upstreams(wanted, jobs=s.option(opt.JOBS)).items():
             failures[path] = git_reason(exc.output)
     return checkout_states(paths, jobs=s.option(opt.JOBS)), failures

@@ -30,6 +30,7 @@ def collect_rows(
     checkouts: Mapping[Path, CheckoutState | None],
     fetch_failures: Mapping[Path, str] | None = None,
     check_installs: bool = True,
+    pins: Mapping[str, str] | None = None,
 ) -> list[DepStatus]:
     """One :class:`DepStatus` per dependency (and per package the dep-set no longer has).
 
@@ -39,7 +40,8 @@ def collect_rows(
     :func:`~ivpm.fetch.upstream.checkout_states`) and ``fetch_failures`` why fetching a
     checkout's upstream failed. Everything about Python packages is read from the installed
     metadata, never by importing them; with ``check_installs`` False (the environment is
-    missing, broken or disabled) it is not read at all.
+    missing, broken or disabled) it is not read at all. ``pins`` are the ``--lock-file``
+    commits by dep name; a checkout away from its pin (or from ``commit:``) is a problem.
     """
     installed = installed_distributions(venv_dir) if check_installs else {}
     editables = editable_distributions(venv_dir) if check_installs else {}
@@ -58,6 +60,9 @@ def collect_rows(
             failure = failures.get(resolved.path)
             if failure is not None:
                 row.problems.append(Problem("fetch-failed", f"fetch failed: {failure}"))
+            off = _off_pin(resolved, row.git, pins or {})
+            if off is not None:
+                row.problems.append(off)
         if resolved.sub_project is not None:
             row.paths = path_infos(resolved.sub_project.paths)
             row.env = env_infos(resolved.sub_project.env)
@@ -77,6 +82,21 @@ def collect_rows(
         removed = [key for key in changes.remove if key not in listed]
         rows.extend(_removed_rows(removed, installed, resolution.dep_set))
     return rows
+
+
+def _off_pin(
+    resolved: ResolvedDep, git: CheckoutState | None, pins: Mapping[str, str]
+) -> Problem | None:
+    """The problem of a checkout whose HEAD is not the commit the lock file or ``commit:``
+    pins (a tag pin is not checked: that would take a git process per dep)."""
+    dep = resolved.dep
+    pin = pins.get(dep.name) or dep.commit
+    if dep.src is not Source.GIT or pin is None or git is None or git.commit is None:
+        return None
+    if git.commit.lower().startswith(pin.lower()):
+        return None
+    by = "the lock file" if dep.name in pins else "ivpm.yaml"
+    return Problem("off-pin", f"at commit {git.commit[:12]}, {by} pins {pin[:12]}")
 
 
 def _installs_python(resolved: ResolvedDep, missing: set[str]) -> bool:

@@ -19,6 +19,8 @@ FIXES = {
     "not-fetched": "run 'ivpm update' to fetch it",
     "fetch-failed": "check the network and the checkout's remote; plain 'ivpm status' shows "
     "the state of the last successful fetch",
+    "off-pin": "ivpm keeps a checkout where it is: check the pinned commit out in it "
+    "('git checkout COMMIT'), or with --lock-file 'ivpm update' moves it if no work is lost",
     "not-installed": "run 'ivpm update'",
     "stale": "ivpm.yaml changed since the last update: run 'ivpm update'",
     "not-editable": "run 'ivpm update --force-py-install' to install it editable again",

@@ -549,3 +549,14 @@ def test_checkouts_ahead_behind_and_local_changes(
     assert "fetch failed:" in text_line(text.stdout, "lib3")
     assert "error: 1 dependency has problems: lib3" in text.stderr
     assert project.ivpm("status").returncode == 0, "without --fetch nothing is fetched"
+
+    pinned = project.root / "packages" / "lib4"
+    pin = git(pinned, "rev-parse", "HEAD")
+    project.write(CHECKOUTS_YAML.format(deps=deps + f"\n              commit: {pin}"))
+    assert project.ivpm("status").returncode == 0, "at its pin"
+    git(pinned, "commit", "-q", "--allow-empty", "-m", "moved on")
+    code, report = status_json(project)
+    assert code == 1 and kinds(rows_by_name(report)["lib4"]) == ["off-pin"]
+    assert rows_by_name(report)["lib4"]["problems"][0]["message"] == (
+        f"at commit {git(pinned, 'rev-parse', 'HEAD')[:12]}, ivpm.yaml pins {pin[:12]}"
+    )
