@@ -33,6 +33,12 @@ class Location:
         return f"{display_path(self.path)}:{self.line}:{self.col}"
 
 
+def name_list(names: Sequence[str], limit: int = 5) -> str:
+    """``names`` joined for a message, the first ``limit`` of them: ``a, b and 3 more``."""
+    shown = ", ".join(names[:limit])
+    return f"{shown} and {len(names) - limit} more" if len(names) > limit else shown
+
+
 def display_path(path: Path) -> str:
     """Show ``path`` relative to the working directory when it lies below it.
 

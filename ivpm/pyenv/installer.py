@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 from packaging.utils import canonicalize_name
 
-from ivpm.errors import SessionFailure, display_path
+from ivpm.errors import SessionFailure, display_path, name_list
 from ivpm.layout import venv_python
 from ivpm.netlimits import pip_network_options, uv_network_env
 from ivpm.proc import CommandFailed, run_command
@@ -335,11 +335,7 @@ def _describe(request: InstallRequest) -> str:
     """A short list of what is being installed, for error messages."""
     items = [*request.requirements]
     items += [f"-e {display_path(Path(_strip_extras(f)))}" for f in request.editable]
-    shown = items[:6]
-    text = ", ".join(shown)
-    if len(items) > len(shown):
-        text += f" and {len(items) - len(shown)} more"
-    return text
+    return name_list(items, limit=6)
 
 
 def _failure_hint(output: str) -> str | None:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from ivpm import options as opt
 from ivpm.context import Session
-from ivpm.errors import SessionFailure
+from ivpm.errors import SessionFailure, name_list
 from ivpm.sessions import session
 from ivpm.sessions.update import INSTALL_OPTIONS
 
@@ -55,10 +55,9 @@ def sync(s: Session) -> None:
         s.log.info("fast-forwarded %d of %d checkouts", len(moved), len(checkouts))
         s.notify("update")
     if left:
-        names = ", ".join(result.name for result in left[:5])
-        more = f" and {len(left) - 5} more" if len(left) > 5 else ""
+        names = name_list([result.name for result in left])
         failure = SessionFailure(
-            f"{len(left)} of {len(checkouts)} checkouts left behind their upstream: {names}{more}",
+            f"{len(left)} of {len(checkouts)} checkouts left behind their upstream: {names}",
             hint="each line above says why and what to do about it; then run 'ivpm sync' again",
         )
         if dry_run:

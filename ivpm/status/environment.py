@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ivpm.errors import name_list
 from ivpm.layout import venv_python
 from ivpm.pyenv.state import EnvState, diff_states
 from ivpm.pyenv.venv import read_venv_info, venv_problem
@@ -61,9 +62,7 @@ def disabled_environment(shown_path: str) -> EnvStatus:
 def _interrupted(recorded: EnvState) -> str:
     message = "an update was interrupted while it changed the installed packages"
     if recorded.pending:
-        names = ", ".join(recorded.pending[:5])
-        more = f" and {len(recorded.pending) - 5} more" if len(recorded.pending) > 5 else ""
-        message += f" ({names}{more})"
+        message += f" ({name_list(recorded.pending)})"
     return message
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ivpm.errors import Location
+from ivpm.errors import Location, name_list
 from ivpm.fetch.checkout import CheckoutState
 
 #: Problem kinds, and what to run about each.
@@ -257,9 +257,7 @@ def summary(rows: Sequence[DepStatus], env: EnvStatus) -> tuple[str, str]:
         parts.append(f"environment {env.path}: " + "; ".join(p.message for p in env.problems))
     troubled = [row for row in rows if row.problems]
     if troubled:
-        names = ", ".join(row.name for row in troubled[:5])
-        if len(troubled) > 5:
-            names += f" and {len(troubled) - 5} more"
+        names = name_list([row.name for row in troubled])
         count = len(troubled)
         verb = "dependency has" if count == 1 else "dependencies have"
         parts.append(f"{count} {verb} problems: {names}")
