@@ -210,7 +210,13 @@ def _judge(checkout: Checkout, state: CheckoutState, *, dry_run: bool) -> SyncRe
     name, path = checkout.dep.name, checkout.path
     if state.branch is None:
         at = (state.commit or "?")[:12]
-        return _left(checkout, f"detached HEAD at {at}: no branch to fast-forward", state)
+        branch = checkout.dep.branch or "BRANCH"
+        return _left(
+            checkout,
+            f"detached HEAD at {at}, no branch to fast-forward: 'git switch {branch}' in it "
+            "follows a branch again",
+            state,
+        )
     if state.upstream is None:
         return _left(checkout, f"branch '{state.branch}' tracks no upstream branch", state)
     if state.ahead is None or state.behind is None:

@@ -18,7 +18,7 @@ from tests.helpers.cli import default_signals, ivpm_executable
 from tests.helpers.gitrepos import git, python_package_files
 from tests.sync.conftest import Upstream, make_upstream
 
-SCENARIOS = ("behind", "ahead", "dirty", "diverged", "tagged", "parent")
+SCENARIOS = ("behind", "ahead", "dirty", "diverged", "tagged", "parent", "detached")
 
 
 def _yaml(upstreams: dict[str, Upstream]) -> str:
@@ -73,6 +73,7 @@ def synced(
     upstreams["diverged"].publish({"diverged/more.py": "X = 1\n"})
     git(packages / "diverged", "commit", "-q", "--allow-empty", "-m", "local work")
     upstreams["tagged"].publish({"tagged/more.py": "X = 1\n"})
+    git(packages / "detached", "checkout", "-q", "--detach")
     sub_yaml = f"""\
         package:
           name: parent
@@ -108,6 +109,8 @@ def test_sync_moves_clean_checkouts_and_says_why_it_left_the_others(
     )
     assert said["tagged"].startswith("pinned to tag v1 (")
     assert said["parent"] == "1 commit behind origin/main: would fast-forward"
+    assert said["detached"].startswith("left as it is: detached HEAD at ")
+    assert "'git switch BRANCH' in it follows a branch again" in said["detached"]
     assert {name: head(packages / name) for name in SCENARIOS} == before
     assert not (packages / "newdep").exists()
     assert installed_version(project, "behind") == "0.1.0"
@@ -118,10 +121,12 @@ def test_sync_moves_clean_checkouts_and_says_why_it_left_the_others(
     assert said["behind"].startswith("fast-forwarded 1 commit from origin/main (")
     assert head(packages / "behind") == upstreams["behind"].work.head()
     assert head(packages / "parent") == upstreams["parent"].work.head()
-    for name in ("ahead", "dirty", "diverged", "tagged"):
+    for name in ("ahead", "dirty", "diverged", "tagged", "detached"):
         assert head(packages / name) == before[name], name
     assert (packages / "dirty" / "dirty" / "__init__.py").read_text() == "# edited\n"
-    assert "2 of 6 checkouts left behind their upstream: dirty, diverged" in result.stderr
+    assert "3 of 7 checkouts left behind their upstream: dirty, diverged, detached" in (
+        result.stderr
+    )
     assert "x sync: failed" in result.stderr and "* update: success" in result.stderr
     # the update that follows: a changed build file reinstalls, a new sub-project dep arrives
     assert installed_version(project, "behind") == "0.2.0"
@@ -135,12 +140,14 @@ def test_sync_moves_clean_checkouts_and_says_why_it_left_the_others(
 
     git(packages / "dirty", "checkout", "-q", "--", ".")
     git(packages / "diverged", "reset", "-q", "--hard", "origin/main")
+    git(packages / "detached", "switch", "-q", "main")
     settled = project.ivpm("sync")
     assert settled.returncode == 0, settled.stderr
     said = lines_by_name(settled.stdout)
     assert said["dirty"].startswith("fast-forwarded 1 commit")
     assert said["diverged"] == "up to date with origin/main"
     assert said["newdep"] == "up to date with origin/main"
+    assert said["detached"] == "up to date with origin/main"
 
 
 def _gated_git(tmp_path: Path) -> tuple[Path, Path, Path]:
