@@ -42,15 +42,40 @@ def site_packages_dirs(venv_dir: Path) -> list[Path]:
     return found
 
 
-def installed_distributions(venv_dir: Path) -> dict[str, str]:
+def base_site_packages_dirs(venv_dir: Path) -> list[Path]:
+    """The base interpreter's package folders a venv made with system site packages sees,
+    found from its ``pyvenv.cfg`` (``home`` and the version) without running it; empty when
+    the venv does not see them."""
+    from ivpm.pyenv.venv import cfg_system_site_packages, cfg_version, read_pyvenv_cfg
+
+    cfg = read_pyvenv_cfg(venv_dir)
+    home = cfg.get("home", "")
+    if not home or not cfg_system_site_packages(cfg):
+        return []
+    version = ".".join(cfg_version(cfg).split(".")[:2])
+    prefix = Path(os.path.realpath(home)).parent
+    candidates = [
+        prefix / "lib" / f"python{version}" / "site-packages",
+        prefix / "lib64" / f"python{version}" / "site-packages",
+        prefix / "local" / "lib" / f"python{version}" / "dist-packages",
+        prefix / "lib" / "python3" / "dist-packages",
+    ]
+    return [folder for folder in candidates if folder.is_dir()]
+
+
+def installed_distributions(venv_dir: Path, *, with_base: bool = False) -> dict[str, str]:
     """Map each installed distribution's canonical name to its version.
 
     Reads ``Name`` and ``Version`` from the header of every ``*.dist-info/METADATA`` (and the
-    ``PKG-INFO`` of legacy ``*.egg-info``) in the environment's site-packages. A missing
-    environment gives an empty mapping.
+    ``PKG-INFO`` of legacy ``*.egg-info``) in the environment's site-packages, and with
+    ``with_base`` also in the base interpreter's when the venv sees them (the venv's own
+    win). A missing environment gives an empty mapping.
     """
     result: dict[str, str] = {}
-    for site in site_packages_dirs(venv_dir):
+    sites = site_packages_dirs(venv_dir)
+    if with_base:
+        sites += base_site_packages_dirs(venv_dir)
+    for site in sites:
         for entry in _metadata_dirs(site):
             header = _metadata_header(entry)
             name, version = header.get("name"), header.get("version")
@@ -71,6 +96,13 @@ def editable_location(venv_dir: Path, name: str) -> Path | None:
 
 def _editable_url_path(dist_info: Path) -> Path | None:
     """The folder an editable install points to, from its ``direct_url.json``."""
+    found = _folder_install(dist_info)
+    return found[0] if found is not None and found[1] else None
+
+
+def _folder_install(dist_info: Path) -> tuple[Path, bool] | None:
+    """The local folder a distribution was installed from and whether editable, from its
+    ``direct_url.json`` (PEP 610 ``dir_info`` with a ``file://`` URL); None otherwise."""
     try:
         data = json.loads((dist_info / "direct_url.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -79,12 +111,26 @@ def _editable_url_path(dist_info: Path) -> Path | None:
         return None
     dir_info = data.get("dir_info")
     url = data.get("url")
-    if not (isinstance(dir_info, dict) and dir_info.get("editable") and isinstance(url, str)):
+    if not (isinstance(dir_info, dict) and isinstance(url, str)):
         return None
     parsed = urllib.parse.urlparse(url)
     if parsed.scheme != "file":
         return None
-    return Path(urllib.parse.unquote(parsed.path))  # POSIX paths: url2pathname is unquote
+    # POSIX paths: url2pathname is unquote
+    return Path(urllib.parse.unquote(parsed.path)), bool(dir_info.get("editable"))
+
+
+def folder_distributions(venv_dir: Path) -> dict[str, tuple[Path, bool]]:
+    """Map each distribution installed from a local folder (canonical name) to that folder
+    and whether the install is editable."""
+    found: dict[str, tuple[Path, bool]] = {}
+    for site in site_packages_dirs(venv_dir):
+        for entry in site.glob("[!~]*.dist-info"):
+            install = _folder_install(entry)
+            name = None if install is None else _metadata_header(entry).get("name")
+            if install is not None and name:
+                found.setdefault(canonicalize_name(name), install)
+    return found
 
 
 def editable_distributions(venv_dir: Path) -> dict[str, Path]:

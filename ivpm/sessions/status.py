@@ -32,7 +32,8 @@ def status(s: Session) -> None:
     """Show each dependency: source, wanted and installed version, editable path, git, problems.
 
     Reads ivpm.yaml, the source packages already under packages/ and the environment's files
-    (its interpreter is never run and no package is imported); installs nothing. Each git
+    (its interpreter is never run and no package is imported); installs nothing. A running
+    update is waited for (IVPM_LOCK_TIMEOUT bounds the wait). Each git
     checkout shows branch, commit, ahead/behind its upstream as of the last fetch (--fetch
     fetches first) and its count of modified files (-v lists them). A problem of the
     environment (missing or broken, an interrupted update, a refresh pending) or of a dep
@@ -53,7 +54,9 @@ def status(s: Session) -> None:
         render_table,
         summary,
     )
+    from ivpm.workspace_lock import lock_timeout_from_env, wait_for_workspace
 
+    wait_for_workspace(s.packages_dir, timeout=lock_timeout_from_env())  # a running update
     resolution, missing = resolve_offline(
         s.project, s.packages_dir, dep_sets=s.context.dep_sets_requested
     )
@@ -78,7 +81,9 @@ def status(s: Session) -> None:
             render_json(s.project.name, resolution.dep_set, env, rows, root=package_info(s.project))
         )
     else:
-        absent = "" if env.exists or not env.enabled else " (missing)"
+        absent = ""
+        if env.enabled and not env.exists:
+            absent = " (broken)" if s.venv.is_dir() else " (missing)"
         where = shown(s.venv, s.project_dir)
         print(f"{s.project.name}: dep-set '{resolution.dep_set}', environment {where}{absent}")
         for line in render_environment(env):
@@ -104,13 +109,19 @@ def _environment(s: Session, wanted: EnvState, recorded: EnvState) -> EnvStatus:
     python = s.project.python
     if not python.venv:
         return disabled_environment(where)
-    try:
-        choice = decide_installer(
-            s.option(opt.PY_UV), s.option(opt.VENV_BACKEND), configured=python.installer
-        )
-        wanted = replace(wanted, installer=choice.kind)
-    except UsageError:
-        pass
+    asked = s.option(opt.PY_UV) or python.installer
+    if not asked:
+        # Nothing names an installer: the one that built it is fine (a plain update would
+        # pick uv when it is found, but an environment built with --py-pip is not broken).
+        wanted = replace(wanted, installer=recorded.installer)
+    else:
+        try:
+            choice = decide_installer(
+                s.option(opt.PY_UV), s.option(opt.VENV_BACKEND), configured=python.installer
+            )
+            wanted = replace(wanted, installer=choice.kind)
+        except UsageError:
+            pass
     return environment_status(
         s.venv,
         where,

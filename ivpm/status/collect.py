@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence, Set
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -12,7 +12,7 @@ from packaging.utils import canonicalize_name
 
 from ivpm.fetch.checkout import CheckoutState
 from ivpm.project.model import Dep, EnvAction, PathEntry, Project, Resolution, ResolvedDep, Source
-from ivpm.pyenv.distributions import editable_distributions, installed_distributions
+from ivpm.pyenv.distributions import folder_distributions, installed_distributions
 from ivpm.pyenv.health import has_built_extension
 from ivpm.pyenv.native import native_build_kind
 from ivpm.pyenv.state import Changes, EnvState, diff_states
@@ -43,8 +43,13 @@ def collect_rows(
     missing, broken or disabled) it is not read at all. ``pins`` are the ``--lock-file``
     commits by dep name; a checkout away from its pin (or from ``commit:``) is a problem.
     """
-    installed = installed_distributions(venv_dir) if check_installs else {}
-    editables = editable_distributions(venv_dir) if check_installs else {}
+    installed = installed_distributions(venv_dir, with_base=True) if check_installs else {}
+    folders = folder_distributions(venv_dir) if check_installs else {}
+    installs = FolderInstalls(
+        editables={name: folder for name, (folder, editable) in folders.items() if editable},
+        by_folder={os.path.realpath(folder): name for name, (folder, _) in folders.items()},
+        editable_names={name for name, (_, editable) in folders.items() if editable},
+    )
     changes = _requirement_changes(wanted, recorded)
     touched = {r.name for r in (*changes.install, *changes.reinstall)}
     rows: list[DepStatus] = []
@@ -71,8 +76,10 @@ def collect_rows(
         elif not check_installs:
             row.checked = False
         else:
-            _check_install(row, project_dir, resolved, installed, editables, wanted=wanted)
+            _check_install(row, project_dir, resolved, installed, installs, wanted=wanted)
             key = canonicalize_name(name)
+            if key in recorded.requirements and key not in touched:
+                row.problems = [_removed_by_hand(p) for p in row.problems]
             if row.installed is not None and key in touched:
                 row.problems.append(Problem("stale", _stale_reason(wanted, recorded, key)))
         rows.append(row)
@@ -204,12 +211,29 @@ def _dep_row(project_dir: Path, resolved: ResolvedDep, missing: set[str]) -> Dep
     return row
 
 
+def _removed_by_hand(problem: Problem) -> Problem:
+    """A "not installed" of a package the last update installed: removed since then (a plain
+    update trusts its record and would not put it back)."""
+    if problem.kind != "not-installed":
+        return problem
+    return Problem("uninstalled", "not installed: removed since the last update installed it")
+
+
+@dataclass(frozen=True)
+class FolderInstalls:
+    """The distributions installed from local folders, read once per status run."""
+
+    editables: Mapping[str, Path]  # editable installs: name -> source folder
+    by_folder: Mapping[str, str]  # real path of the folder -> name (editable or not)
+    editable_names: Set[str]
+
+
 def _check_install(
     row: DepStatus,
     project_dir: Path,
     resolved: ResolvedDep,
     installed: Mapping[str, str],
-    editables: Mapping[str, Path],
+    installs: FolderInstalls,
     *,
     wanted: EnvState,
 ) -> None:
@@ -219,7 +243,7 @@ def _check_install(
     key = canonicalize_name(dep.name)
     if not dep.is_source:
         row.installed = installed.get(key)
-        location = editables.get(key)
+        location = installs.editables.get(key)
         row.editable = None if location is None else shown(location, project_dir)
         if row.installed is None:
             row.problems.append(Problem("not-installed", "not installed"))
@@ -230,14 +254,19 @@ def _check_install(
         return
     assert resolved.path is not None
     path = resolved.path
-    by_folder = {os.path.realpath(folder): name for name, folder in editables.items()}
-    dist = by_folder.get(os.path.realpath(path))
-    if dist is not None:
+    dist = installs.by_folder.get(os.path.realpath(path))
+    if dist is not None and dist in installs.editable_names:
         row.installed = installed.get(dist)
-        row.editable = shown(editables[dist], project_dir)
+        row.editable = shown(installs.editables[dist], project_dir)
+    elif dist is not None:  # installed from this folder, not editable
+        row.installed = installed.get(dist)
+        if _wanted_editable(wanted, key, resolved):
+            row.problems.append(
+                Problem("not-editable", f"installed, but not editable from {row.path}")
+            )
     else:
         row.installed = installed.get(key)
-        elsewhere = editables.get(key)
+        elsewhere = installs.editables.get(key)
         if row.installed is None:
             row.problems.append(Problem("not-installed", "not installed"))
         elif not _wanted_editable(wanted, key, resolved):

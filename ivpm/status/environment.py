@@ -60,7 +60,9 @@ def disabled_environment(shown_path: str) -> EnvStatus:
 
 
 def _interrupted(recorded: EnvState) -> str:
-    message = "an update was interrupted while it changed the installed packages"
+    """Why the state record is marked dirty, naming what the unfinished update was installing."""
+    message = "the last update did not finish changing the installed packages"
+    message += " (it failed or was interrupted)"
     if recorded.pending:
         message += f" ({name_list(recorded.pending)})"
     return message

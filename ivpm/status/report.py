@@ -22,6 +22,8 @@ FIXES = {
     "off-pin": "ivpm keeps a checkout where it is: check the pinned commit out in it "
     "('git checkout COMMIT'), or with --lock-file 'ivpm update' moves it if no work is lost",
     "not-installed": "run 'ivpm update'",
+    "uninstalled": "run 'ivpm update --force-py-install' (a plain update trusts its record of "
+    "what it installed)",
     "stale": "ivpm.yaml changed since the last update: run 'ivpm update'",
     "not-editable": "run 'ivpm update --force-py-install' to install it editable again",
     "editable-path": "run 'ivpm update --force-py-install' to point it at packages/<name>",

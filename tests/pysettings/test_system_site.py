@@ -104,3 +104,28 @@ def test_an_environment_recorded_before_the_setting_existed_is_kept(
     again = project.update()
     assert "- venv: skipped (up to date)" in again.stderr
     assert "rebuilding" not in again.stderr
+
+
+DISTRIBUTIONS = {
+    "yaml": "pyyaml",
+    "six": "six",
+    "idna": "idna",
+    "certifi": "certifi",
+    "attr": "attrs",
+    "typing_extensions": "typing-extensions",
+    "setuptools": "setuptools",
+}
+
+
+def test_status_counts_a_dep_the_base_interpreter_provides(
+    make_project: MakeProject, system_module: str, installer: str
+) -> None:
+    if installer != "pip":
+        pytest.skip("pip leaves a requirement the base interpreter meets out of the venv")
+    dist = DISTRIBUTIONS[system_module]
+    project = make_project(yaml_text(True) + f"        - name: {dist}\n")
+    project.update()
+    status = project.ivpm("status", "--json")
+    assert status.returncode == 0, status.stdout
+    rows = {row["name"]: row for row in json.loads(status.stdout)["deps"]}
+    assert rows[dist]["installed"] is not None and rows[dist]["problems"] == []

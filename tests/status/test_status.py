@@ -120,6 +120,8 @@ def test_healthy_project_shows_every_column(healthy: tuple[Project, GitRepo]) ->
     project, repo = healthy
     result = project.ivpm("status")
     assert result.returncode == 0, result.stderr
+    # without --py-*: the installer that built it is fine, whichever a plain update would pick
+    assert project.ivpm("status", installer=False).returncode == 0
     assert "dep-set 'default-dev'" in result.stdout
     alpha = text_line(result.stdout, "ivpmtest-alpha").split()
     assert alpha[:5] == ["ivpmtest-alpha", "pypi", "==1.1.0", "1.1.0", "no"]
@@ -428,6 +430,28 @@ def test_broken_environment_step_by_step(
     pip_install("ivpmtest-alpha==1.1.0")
     assert project.ivpm("status").returncode == 0
 
+    # uninstalled by hand: a plain update trusts its record, so the hint says --force-py-install
+    subprocess.run(
+        [str(venv / "bin" / "pip"), "uninstall", "-q", "-y", "ivpmtest-alpha"],
+        env=project.env,
+        check=True,
+    )
+    text = project.ivpm("status")
+    assert text.returncode == 1
+    assert text_line(text.stdout, "ivpmtest-alpha").endswith(
+        "not installed: removed since the last update installed it"
+    )
+    assert "ivpm update --force-py-install" in text.stderr
+    pip_install("ivpmtest-alpha==1.1.0")
+
+    # a source package installed from its folder, not editable
+    pip_install(str(project.root / "packages" / "gitpkg"))
+    code, report = status_json(project)
+    row = rows_by_name(report)["gitpkg"]
+    assert code == 1 and kinds(row) == ["not-editable"] and row["installed"] == "0.1.0"
+    pip_install("-e", str(project.root / "packages" / "gitpkg"), "--no-build-isolation")
+    assert project.ivpm("status").returncode == 0
+
     # an interrupted update: the state record is left marked dirty
     record = venv / ".ivpm-state.json"
     saved = record.read_text()
@@ -439,7 +463,7 @@ def test_broken_environment_step_by_step(
     assert "(gitpkg)" in report["environment"]["problems"][0]["message"]
     assert all(not row["problems"] for row in report["deps"])
     text = project.ivpm("status")
-    assert "problem: packages/python: an update was interrupted" in text.stdout
+    assert "problem: packages/python: the last update did not finish" in text.stdout
     assert "repair and finish" in text.stderr
     record.write_text(saved)
 
@@ -477,7 +501,7 @@ def test_broken_environment_step_by_step(
     assert "bin/python is missing" in report["environment"]["problems"][0]["message"]
     text = project.ivpm("status")
     assert text.returncode == 1
-    assert "environment packages/python (missing)" in text.stdout
+    assert "environment packages/python (broken)" in text.stdout
     assert "error: environment packages/python: bin/python is missing" in text.stderr
     assert "Traceback" not in text.stderr
 
