@@ -29,7 +29,7 @@ from ivpm.fetch.result import Action, DepFetchError, FetchResult
 from ivpm.fetch.urls import clone_url
 from ivpm.proc import CommandFailed
 from ivpm.project.model import Dep
-from ivpm.project.names import is_full_commit_id
+from ivpm.project.names import is_commit, is_full_commit_id
 
 log = logging.getLogger("ivpm")
 _BACKDATE_SECONDS = 2
@@ -63,7 +63,7 @@ def kept_cached_git(dep: Dep, dest: Path, pin: str | None) -> FetchResult | None
     commit = str(data.get("commit") or "")
     wanted = pin or dep.commit
     if wanted is not None:
-        if not commit.lower().startswith(wanted.lower()):
+        if not is_commit(commit, wanted):
             return None
     else:
         refs = data.get("refs", [])

@@ -27,6 +27,7 @@ from ivpm.fetch.urls import clone_url
 from ivpm.netlimits import git_network_env
 from ivpm.proc import CommandFailed, CommandStalled, run_command, seconds_text
 from ivpm.project.model import Dep
+from ivpm.project.names import is_commit
 
 _SAFETY_CONFIG = ("-c", "protocol.ext.allow=never", "-c", "protocol.fd.allow=never")
 # Variables that would point git at some other repository than the one we mean.
@@ -121,7 +122,7 @@ def refresh_git(dep: Dep, dest: Path, *, pin: str | None, git: Git) -> FetchResu
     is_repo = find_git_dir(dest) is not None
     if head is None and is_repo:
         head = _rev_parse_head(dest, git)
-    if pin is None or (head is not None and _same_commit(head, pin)):
+    if pin is None or (head is not None and is_commit(head, pin)):
         return FetchResult(dep.name, dest, "git", "kept", head)
     if not is_repo:
         raise DepFetchError(
@@ -312,11 +313,6 @@ def _rev_parse_head(repo: Path, git: Git) -> str | None:
     except CommandFailed:
         return None
     return output.strip() or None
-
-
-def _same_commit(head: str, pin: str) -> bool:
-    head, pin = head.lower(), pin.lower()
-    return head == pin or (len(pin) < len(head) and head.startswith(pin))
 
 
 def _git(

@@ -17,6 +17,7 @@ from ivpm.fetch.staging import clean_stale_temps, is_within
 from ivpm.fetch.urls import clone_url, same_repository
 from ivpm.fetch.validate import check_cacheable, check_deps
 from ivpm.project.model import Dep, Source
+from ivpm.project.names import is_commit
 
 log = logging.getLogger("ivpm")
 
@@ -166,7 +167,7 @@ def _fast_path(dep: Dep, dest: Path, pin: str | None) -> FetchResult | None:
     head = read_head_commit(dest)
     if head is None and find_git_dir(dest) is not None:
         return None  # let the worker ask git
-    if pin is not None and (head is None or not head.lower().startswith(pin.lower())):
+    if pin is not None and (head is None or not is_commit(head, pin)):
         return None
     if pin is None and head is not None:
         _warn_if_elsewhere(dep, dest, head)
@@ -183,7 +184,7 @@ def _warn_if_elsewhere(dep: Dep, dest: Path, head: str) -> None:
     origin = read_origin_url(dest)
     if origin is not None and dep.url is not None and not same_repository(origin, clone_url(dep)):
         where, wanted = f"cloned from {origin}", f"url {dep.url}"
-    elif dep.commit is not None and not head.lower().startswith(dep.commit.lower()):
+    elif dep.commit is not None and not is_commit(head, dep.commit):
         where, wanted = f"at commit {head[:12]}", f"commit {dep.commit}"
     elif dep.commit is None and dep.branch is not None and branch != dep.branch:
         where = f"on branch {branch}" if branch else f"at commit {head[:12]} (detached)"

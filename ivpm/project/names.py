@@ -59,6 +59,11 @@ def is_full_commit_id(text: str) -> bool:
     return _FULL_COMMIT.match(text) is not None
 
 
+def is_commit(commit: str, name: str) -> bool:
+    """True when ``name`` (a full or abbreviated commit id, any case) names ``commit``."""
+    return commit.lower().startswith(name.lower())
+
+
 def url_ending(url: str) -> str:
     """``url`` without its query and fragment, lower-cased: what its file extension is read
     from (``x.tar.gz?dl=1`` -> ``x.tar.gz``)."""
