@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +24,7 @@ from ivpm.fetch.result import DepFetchError
 from ivpm.fetch.upstream import checkout_states, fetch_upstreams, git_reason
 from ivpm.proc import CommandFailed
 from ivpm.project.model import Dep, Resolution, Source
+from ivpm.project.names import is_commit
 
 if TYPE_CHECKING:
     from ivpm.lockfile import LockData
@@ -54,11 +55,19 @@ class Checkout:
 
     dep: Dep
     path: Path
-    pin: str | None = None  # e.g. "tag v1.0 (ivpm.yaml:12:9)"
-    pinned_commit: str | None = None  # the commit a lock file or ``commit:`` names
-    lock_pinned: bool = False  # the lock file pins it (update then moves it to that commit)
+    lock_commit: str | None = None  # the commit --lock-file pins (update moves it there)
     fetched: bool = True  # False: not under packages/ yet
     cached: bool = False  # a link into the shared cache
+
+    @property
+    def pin(self) -> str | None:
+        """What pins it, e.g. ``tag v1.0 (ivpm.yaml:12:9)``; None when it follows a branch."""
+        return pin_of(self.dep, self.lock_commit)
+
+    @property
+    def pinned_commit(self) -> str | None:
+        """The commit the lock file or ``commit:`` names (a tag pin names none)."""
+        return self.lock_commit or self.dep.commit
 
 
 @dataclass(frozen=True)
@@ -82,11 +91,11 @@ class SyncResult:
 Report = Callable[[SyncResult], None]
 
 
-def pin_of(dep: Dep, lock_pins: Mapping[str, str]) -> str | None:
-    """How ivpm.yaml (``commit:``, ``tag:``) or the lock file pins ``dep``; None when nothing
-    pins it (it follows a branch)."""
-    if dep.name in lock_pins:
-        return f"commit {lock_pins[dep.name][:12]} (the lock file)"
+def pin_of(dep: Dep, lock_commit: str | None = None) -> str | None:
+    """How ivpm.yaml (``commit:``, ``tag:``) or the lock file (``lock_commit``) pins ``dep``;
+    None when nothing pins it (it follows a branch)."""
+    if lock_commit:
+        return f"commit {lock_commit[:12]} (the lock file)"
     if dep.commit:
         return f"commit {dep.commit[:12]} ({dep.location})"
     if dep.tag:
@@ -110,9 +119,7 @@ def git_checkouts(
         checkouts[path] = Checkout(
             dep,
             path,
-            pin=pin_of(dep, lock_pins),
-            pinned_commit=lock_pins.get(dep.name) or dep.commit,
-            lock_pinned=dep.name in lock_pins,
+            lock_commit=lock_pins.get(dep.name),
             fetched=dep.name not in missing,
             cached=is_cache_link(path),
         )
@@ -188,11 +195,11 @@ def _without_fetch(checkout: Checkout) -> SyncResult | None:
         )
     if checkout.pin is not None:
         head = read_head_commit(path)
-        wanted = (checkout.pinned_commit or "").lower()
-        if head and wanted and not head.lower().startswith(wanted):
+        wanted = checkout.pinned_commit
+        if head and wanted and not is_commit(head, wanted):
             then = (
                 "the update moves it there if that loses no local work"
-                if checkout.lock_pinned
+                if checkout.lock_commit
                 else f"ivpm keeps checkouts where they are: 'git checkout {wanted[:12]}' in it "
                 "moves it"
             )

@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from ivpm.fetch.checkout import CheckoutState, checkout_state, fetch_upstream
 from ivpm.fetch.git import Git
 from ivpm.fetch.parallel import default_jobs
 from ivpm.proc import CommandFailed
+
+T = TypeVar("T")
 
 #: Below this many checkouts one thread reads them all.
 _PARALLEL_FROM = 4
@@ -27,32 +30,18 @@ def fetch_upstreams(
     Ctrl-C stops the git processes still running and propagates; a fetch only moves
     remote-tracking refs, so stopping one loses nothing.
     """
-    if not checkouts:
-        return {}
-    from concurrent.futures import ThreadPoolExecutor
-
     git = git or Git()
-    failures: dict[Path, CommandFailed] = {}
 
-    def one(path: Path) -> None:
+    def one(path: Path) -> CommandFailed | None:
         try:
             fetch_upstream(path, git=git)
         except CommandFailed as exc:
-            failures[path] = exc
+            return exc
+        return None
 
-    workers = min(jobs if jobs > 0 else default_jobs(), len(checkouts))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ivpm-upstream") as pool:
-        futures = [pool.submit(one, path) for path in checkouts]
-        try:
-            for future in futures:
-                future.result()
-        except BaseException:
-            from ivpm.proc import abort_commands
-
-            abort_commands()
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-    return failures
+    workers = jobs if jobs > 0 else default_jobs()
+    outcomes = _each(checkouts, one, workers=workers, name="ivpm-upstream")
+    return {path: failure for path, failure in outcomes.items() if failure is not None}
 
 
 def checkout_states(
@@ -63,12 +52,26 @@ def checkout_states(
     git = git or Git()
     if len(paths) < _PARALLEL_FROM:
         return {path: checkout_state(path, git=git) for path in paths}
+    workers = jobs if jobs > 0 else min(_MAX_STATUS_WORKERS, os.cpu_count() or 1)
+    return _each(
+        paths, lambda path: checkout_state(path, git=git), workers=workers, name="ivpm-status"
+    )
+
+
+def _each(
+    paths: Sequence[Path], work: Callable[[Path], T], *, workers: int, name: str
+) -> dict[Path, T]:
+    """``work(path)`` for every path, ``workers`` threads at a time, results by path.
+
+    An exception (Ctrl-C) stops the commands still running, lets the threads finish and
+    propagates.
+    """
+    if not paths:
+        return {}
     from concurrent.futures import ThreadPoolExecutor
 
-    default = min(_MAX_STATUS_WORKERS, os.cpu_count() or 1)
-    workers = min(jobs if jobs > 0 else default, len(paths))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ivpm-status") as pool:
-        futures = {path: pool.submit(checkout_state, path, git=git) for path in paths}
+    with ThreadPoolExecutor(max_workers=min(workers, len(paths)), thread_name_prefix=name) as pool:
+        futures = {path: pool.submit(work, path) for path in paths}
         try:
             return {path: future.result() for path, future in futures.items()}
         except BaseException:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import urllib.parse
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -120,30 +120,31 @@ def _folder_install(dist_info: Path) -> tuple[Path, bool] | None:
     return Path(urllib.parse.unquote(parsed.path)), bool(dir_info.get("editable"))
 
 
-def folder_distributions(venv_dir: Path) -> dict[str, tuple[Path, bool]]:
-    """Map each distribution installed from a local folder (canonical name) to that folder
-    and whether the install is editable."""
-    found: dict[str, tuple[Path, bool]] = {}
+def _folder_installs(venv_dir: Path) -> Iterator[tuple[str, Path, bool]]:
+    """Each distribution installed from a local folder: canonical name, folder, editable."""
     for site in site_packages_dirs(venv_dir):
         for entry in site.glob("[!~]*.dist-info"):
             install = _folder_install(entry)
             name = None if install is None else _metadata_header(entry).get("name")
             if install is not None and name:
-                found.setdefault(canonicalize_name(name), install)
+                yield canonicalize_name(name), *install
+
+
+def folder_distributions(venv_dir: Path) -> dict[str, tuple[Path, bool]]:
+    """Map each distribution installed from a local folder (canonical name) to that folder
+    and whether the install is editable."""
+    found: dict[str, tuple[Path, bool]] = {}
+    for name, folder, editable in _folder_installs(venv_dir):
+        found.setdefault(name, (folder, editable))
     return found
 
 
 def editable_distributions(venv_dir: Path) -> dict[str, Path]:
     """Map each distribution installed in editable mode (canonical name) to its source folder."""
     found: dict[str, Path] = {}
-    for site in site_packages_dirs(venv_dir):
-        for entry in site.glob("[!~]*.dist-info"):
-            location = _editable_url_path(entry)
-            if location is None:
-                continue
-            name = _metadata_header(entry).get("name")
-            if name:
-                found.setdefault(canonicalize_name(name), location)
+    for name, folder, editable in _folder_installs(venv_dir):
+        if editable:
+            found.setdefault(name, folder)
     return found
 
 
@@ -228,16 +229,4 @@ def _metadata_header(entry: Path) -> dict[str, str]:
 
 def installed_from_folder(venv_dir: Path) -> list[str]:
     """The distributions installed, not editable, from a local folder (PEP 610 ``dir_info``)."""
-    found: list[str] = []
-    for site in site_packages_dirs(venv_dir):
-        for entry in site.glob("[!~]*.dist-info"):
-            try:
-                data = json.loads((entry / "direct_url.json").read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            dir_info = data.get("dir_info") if isinstance(data, dict) else None
-            if isinstance(dir_info, dict) and not dir_info.get("editable"):
-                name = _metadata_header(entry).get("name")
-                if name:
-                    found.append(canonicalize_name(name))
-    return found
+    return [name for name, _, editable in _folder_installs(venv_dir) if not editable]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -12,6 +12,7 @@ from packaging.utils import canonicalize_name
 
 from ivpm.fetch.checkout import CheckoutState
 from ivpm.project.model import Dep, EnvAction, PathEntry, Project, Resolution, ResolvedDep, Source
+from ivpm.project.names import is_commit
 from ivpm.pyenv.distributions import folder_distributions, installed_distributions
 from ivpm.pyenv.health import has_built_extension
 from ivpm.pyenv.native import native_build_kind
@@ -48,7 +49,6 @@ def collect_rows(
     installs = FolderInstalls(
         editables={name: folder for name, (folder, editable) in folders.items() if editable},
         by_folder={os.path.realpath(folder): name for name, (folder, _) in folders.items()},
-        editable_names={name for name, (_, editable) in folders.items() if editable},
     )
     changes = _requirement_changes(wanted, recorded)
     touched = {r.name for r in (*changes.install, *changes.reinstall)}
@@ -100,7 +100,7 @@ def _off_pin(
     pin = pins.get(dep.name) or dep.commit
     if dep.src is not Source.GIT or pin is None or git is None or git.commit is None:
         return None
-    if git.commit.lower().startswith(pin.lower()):
+    if is_commit(git.commit, pin):
         return None
     by = "the lock file" if dep.name in pins else "ivpm.yaml"
     return Problem("off-pin", f"at commit {git.commit[:12]}, {by} pins {pin[:12]}")
@@ -225,7 +225,6 @@ class FolderInstalls:
 
     editables: Mapping[str, Path]  # editable installs: name -> source folder
     by_folder: Mapping[str, str]  # real path of the folder -> name (editable or not)
-    editable_names: Set[str]
 
 
 def _check_install(
@@ -255,7 +254,7 @@ def _check_install(
     assert resolved.path is not None
     path = resolved.path
     dist = installs.by_folder.get(os.path.realpath(path))
-    if dist is not None and dist in installs.editable_names:
+    if dist is not None and dist in installs.editables:
         row.installed = installed.get(dist)
         row.editable = shown(installs.editables[dist], project_dir)
     elif dist is not None:  # installed from this folder, not editable

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from ivpm.errors import Location
@@ -61,13 +60,11 @@ def _dep(*, tag: str | None = None, commit: str | None = None) -> Dep:
 
 
 def test_pins_name_where_they_come_from() -> None:
-    assert pin_of(_dep(), {}) is None
-    assert pin_of(_dep(tag="v1.0"), {}) == "tag v1.0 (ivpm.yaml:7:11)"
-    assert pin_of(_dep(commit="0123456789abcdef0123"), {}) == (
-        "commit 0123456789ab (ivpm.yaml:7:11)"
-    )
+    assert pin_of(_dep()) is None
+    assert pin_of(_dep(tag="v1.0")) == "tag v1.0 (ivpm.yaml:7:11)"
+    assert pin_of(_dep(commit="0123456789abcdef0123")) == ("commit 0123456789ab (ivpm.yaml:7:11)")
     lock = {"lib": "fedcba9876543210fedcba9876543210fedcba98"}
-    assert pin_of(_dep(tag="v1.0"), lock) == "commit fedcba987654 (the lock file)"
+    assert pin_of(_dep(tag="v1.0"), lock["lib"]) == "commit fedcba987654 (the lock file)"
 
 
 def test_a_submodule_at_another_commit_is_not_uncommitted_work() -> None:
@@ -104,8 +101,7 @@ def test_a_checkout_away_from_its_pin_is_named_and_not_moved(tmp_path: Path) -> 
     repo = make_repo(tmp_path, "lib")
     first = repo.head()
     second = repo.commit({"more.txt": "more\n"})
-    pinned = Checkout(_dep(commit=first), repo.path, pin=f"commit {first[:12]} (ivpm.yaml:7:11)")
-    pinned = dataclasses.replace(pinned, pinned_commit=first)
+    pinned = Checkout(_dep(commit=first), repo.path)
     (result,) = sync_checkouts([pinned], jobs=1, dry_run=False)
     assert result.verdict is Verdict.PINNED
     assert f"but at {second[:12]}" in result.message
