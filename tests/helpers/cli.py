@@ -6,7 +6,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 
@@ -33,8 +33,12 @@ def run_ivpm(
     cwd: Path,
     env: Mapping[str, str] | None = None,
     timeout: float = 600,
+    preexec: Callable[[], None] = default_signals,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``ivpm ARGS`` in ``cwd`` and capture its output (never raises on a non-zero exit)."""
+    """Run ``ivpm ARGS`` in ``cwd`` and capture its output (never raises on a non-zero exit).
+
+    ``preexec`` prepares the child before ``exec`` (default: :func:`default_signals`).
+    """
     full_env = dict(os.environ)
     full_env.pop("DEBUG", None)
     full_env["NO_COLOR"] = "1"
@@ -49,5 +53,5 @@ def run_ivpm(
         text=True,
         timeout=timeout,
         check=False,
-        preexec_fn=default_signals,
+        preexec_fn=preexec,
     )

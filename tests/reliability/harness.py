@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.helpers.cli import default_signals, ivpm_executable
+from tests.helpers.cli import default_signals, ivpm_executable, run_ivpm
 
 #: The plugin that places the pause points, and the folder it is imported from.
 PAUSE_PLUGIN = "tests.reliability.pause_plugin"
@@ -37,6 +37,8 @@ REPO_ROOT = str(Path(__file__).resolve().parents[2])
 
 #: The longest a test waits for ivpm to reach a pause point (a bound, never a synchronisation).
 PAUSE_DEADLINE = 300.0
+#: The variable a blocking setup.py (:func:`blocking_setup_py`) reads its pause folder from.
+SETUP_PAUSE_VAR = "IVPM_RELIABILITY_SETUP_PAUSE"
 
 
 def make_pause_dir(root: Path) -> Path:
@@ -285,18 +287,6 @@ def run_ivpm_limited(
     args: list[str], *, cwd: Path, env: dict[str, str], max_file_size: int
 ) -> subprocess.CompletedProcess[str]:
     """Run ``ivpm ARGS`` to its end with every file it (or a child) writes capped in size."""
-    full = dict(os.environ)
-    full.pop("DEBUG", None)
-    full.update(env)
-    full["NO_COLOR"] = "1"
-    return subprocess.run(
-        [ivpm_executable(), *args],
-        cwd=cwd,
-        env=full,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=PAUSE_DEADLINE,
-        check=False,
-        preexec_fn=file_size_limit(max_file_size),
+    return run_ivpm(
+        args, cwd=cwd, env=env, timeout=PAUSE_DEADLINE, preexec=file_size_limit(max_file_size)
     )

@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import Project, dist_versions
 from tests.helpers.gitrepos import make_repo, python_package_files
 from tests.reliability.harness import (
+    SETUP_PAUSE_VAR,
     assert_sound_environment,
     blocking_setup_py,
     git_wrapper,
@@ -21,13 +22,12 @@ from tests.reliability.harness import (
 pytestmark = pytest.mark.installer
 
 MakeProject = Callable[..., Project]
-PAUSE_VAR = "IVPM_RELIABILITY_SETUP_PAUSE"
 
 
 def faults_project(make_project: MakeProject, repos: Path) -> Project:
     """A git source package whose setup.py can pause its own build, a PyPI dep, a setup-dep."""
     files = python_package_files("blocker", "blocker", deps=["ivpmtest-alpha"])
-    files["setup.py"] = blocking_setup_py(PAUSE_VAR)
+    files["setup.py"] = blocking_setup_py(SETUP_PAUSE_VAR)
     repo = make_repo(repos, "blocker", files)
     return make_project(
         f"""\
@@ -88,7 +88,7 @@ def test_interrupted_update_is_repaired_by_the_next(
     if point == "clone":
         env["PATH"] = f"{git_wrapper(tmp_path / 'bin', pause_dir)}:{env.get('PATH', '')}"
     elif point == "installer":
-        env[PAUSE_VAR] = str(pause_dir)
+        env[SETUP_PAUSE_VAR] = str(pause_dir)
     else:
         hook = point
     running = start_ivpm(

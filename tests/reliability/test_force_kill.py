@@ -29,6 +29,7 @@ from tests.reliability.envcheck import (
     versions,
 )
 from tests.reliability.harness import (
+    SETUP_PAUSE_VAR,
     blocking_setup_py,
     make_pause_dir,
     pip_uninstall_pause,
@@ -39,7 +40,6 @@ from tests.reliability.harness import (
 pytestmark = pytest.mark.installer
 
 MakeProject = Callable[..., Project]
-BUILD_PAUSE_VAR = "IVPM_RELIABILITY_SETUP_PAUSE"
 UNINSTALL_PAUSE_VAR = "IVPM_RELIABILITY_UNINSTALL_PAUSE"
 THIRD_PARTY_SETUP = ("setuptools", "wheel", "cython")
 IMPORTS = ("setuptools", "wheel", "Cython", "ivpmtest_alpha", "ivpmtest_beta", "blocker")
@@ -65,7 +65,7 @@ def crash_project(make_project: MakeProject, repos: Path) -> Project:
     """setuptools, wheel and cython as setup-deps (as the issue measured), a PyPI dep with a
     dependency of its own, and a git source package whose setup.py can pause its build."""
     files = python_package_files("blocker", "blocker", deps=["ivpmtest-alpha"])
-    files["setup.py"] = blocking_setup_py(BUILD_PAUSE_VAR)
+    files["setup.py"] = blocking_setup_py(SETUP_PAUSE_VAR)
     repo = make_repo(repos, "blocker", files)
     return make_project(
         f"""\
@@ -121,7 +121,7 @@ def test_kill_during_force_py_install_is_repaired_by_a_plain_update(
     env = dict(project.env)
     hook: str | None = None
     if point == "installer":
-        env[BUILD_PAUSE_VAR] = str(pause_dir)
+        env[SETUP_PAUSE_VAR] = str(pause_dir)
     elif point == "uninstall":
         pip_uninstall_pause(venv_of(project.root), UNINSTALL_PAUSE_VAR)
         env[UNINSTALL_PAUSE_VAR] = str(pause_dir)
