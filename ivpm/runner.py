@@ -24,6 +24,7 @@ from ivpm.errors import (
     file_system_error,
 )
 from ivpm.registry import Registry, SessionSpec
+from ivpm.replay import watch as replay_watch
 from ivpm.workspace_lock import WorkspaceLock, lock_timeout_from_env
 
 log = logging.getLogger("ivpm")
@@ -58,6 +59,7 @@ def run_sessions(registry: Registry, selected: Sequence[str], context: RunContex
     queue = registry.plan(selected)
     if any(spec.needs_project for spec in queue):
         context.preflight()
+        replay_watch.project_known(context.project_dir, context.packages_dir())
     results: list[SessionResult] = []
     exit_code = EXIT_OK
     with ExitStack() as stack:
@@ -89,12 +91,15 @@ def run_sessions(registry: Registry, selected: Sequence[str], context: RunContex
                 if result.outcome is Outcome.SUCCESS:
                     context.preflight()
                     queue = [s for s in notified if s.name not in done] + queue
-    for name, failure in context.deferred.items():
-        print(failure.render(), file=sys.stderr)
-        results = [SessionResult(r.name, Outcome.FAILED) if r.name == name else r for r in results]
-        if exit_code == EXIT_OK:
-            exit_code = failure.exit_code
-    _print_summary(results, quiet=context.options.verbosity < 0)
+        for name, failure in context.deferred.items():
+            print(failure.render(), file=sys.stderr)
+            results = [
+                SessionResult(r.name, Outcome.FAILED) if r.name == name else r for r in results
+            ]
+            if exit_code == EXIT_OK:
+                exit_code = failure.exit_code
+        _print_summary(results, quiet=context.options.verbosity < 0)
+        replay_watch.sessions_finished(exit_code)  # while the lock is still held
     return exit_code
 
 
@@ -133,6 +138,7 @@ def _run_one(
     if blocked:
         return SessionResult(spec.name, Outcome.ABORTED, f"{blocked[0]} did not succeed"), EXIT_OK
     log.debug("running session %s", spec.name)
+    replay_watch.session_started(spec.name)
     try:
         spec.func(Session(spec.name, context))
     except SessionSkipped as skipped:

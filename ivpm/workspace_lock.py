@@ -14,6 +14,8 @@ from types import TracebackType
 from ivpm import layout
 from ivpm.errors import LockTimeout, UsageError, display_path
 from ivpm.fsutil import write_text_atomic
+from ivpm.replay import record
+from ivpm.replay import watch as replay_watch
 
 log = logging.getLogger("ivpm")
 
@@ -65,7 +67,13 @@ class WorkspaceLock:
         self.release()
 
     def acquire(self) -> None:
-        """Take the lock, waiting as ``timeout`` allows."""
+        """Take the lock, waiting as ``timeout`` allows, and forget the replay record: what it
+        describes may change from now on."""
+        with replay_watch.paused():
+            self._acquire()
+            record.forget(os.path.join(self.packages_dir, record.RECORD_NAME))
+
+    def _acquire(self) -> None:
         from filelock import FileLock, Timeout
 
         if os.path.lexists(self.packages_dir) and not self.packages_dir.is_dir():
@@ -127,7 +135,8 @@ class WorkspaceLock:
             _held.discard(self._held_as)
             self._held_as = None
         if lock is not None:
-            lock.release()  # type: ignore[attr-defined]
+            with replay_watch.paused():
+                lock.release()  # type: ignore[attr-defined]
 
 
 def wait_for_workspace(packages_dir: Path, *, timeout: float) -> None:
@@ -178,6 +187,7 @@ def _lock_shared(fd: int) -> bool:
 
 
 def _say_waiting(packages_dir: Path) -> None:
+    replay_watch.spoil("waited for the workspace lock")  # a replay must not say it waits
     log.warning(
         "waiting for %s to finish (it holds %s)",
         _owner(packages_dir),
