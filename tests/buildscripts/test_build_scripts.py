@@ -19,8 +19,6 @@ from tests.buildscripts.packages import ivpm_setup_files, legacy_setup_requires_
 from tests.conftest import Project, installer_commands
 from tests.helpers.gitrepos import make_repo, write_files
 
-pytestmark = pytest.mark.installer
-
 MakeProject = Callable[..., Project]
 
 
@@ -71,6 +69,7 @@ def recorded(project: Project) -> dict[str, dict[str, object]]:
     return requirements
 
 
+@pytest.mark.installer
 def test_setup_requires_ivpm_and_guarded_import(make_project: MakeProject, tmp_path: Path) -> None:
     source = tmp_path / "src" / "legacy-pkg"
     write_files(source, legacy_setup_requires_files("legacy-pkg", "1.4.2"))
@@ -114,6 +113,7 @@ def test_setup_requires_ivpm_and_guarded_import(make_project: MakeProject, tmp_p
     assert installer_commands(project.update().stderr) == []
 
 
+@pytest.mark.installer
 def test_ivpm_setup_wrapper_from_git(make_project: MakeProject, tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repos", "wrapped", ivpm_setup_files("wrapped", "2.0.3"))
     yaml_text = f"""\

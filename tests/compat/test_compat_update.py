@@ -91,7 +91,6 @@ def test_src_ivpm_yaml_deps_join_the_tree(make_project: MakeProject, tmp_path: P
     )
 
 
-@pytest.mark.installer
 def test_kinds_this_ivpm_does_not_install_fail_after_the_rest(make_project: MakeProject) -> None:
     project = make_project(
         """\
@@ -178,7 +177,6 @@ def test_check_valid_project_notes_unhandled_kinds(make_project: MakeProject) ->
     assert "fine: ivpm.yaml is valid" in result.stdout
 
 
-@pytest.mark.installer
 def test_deps_dir_holds_sources_and_the_environment(
     make_project: MakeProject, tmp_path: Path
 ) -> None:
@@ -193,7 +191,6 @@ def test_deps_dir_holds_sources_and_the_environment(
     assert shown.returncode == 0 and shown.stdout.strip().endswith("liba 0.1.0"), shown.stderr
 
 
-@pytest.mark.installer
 def test_several_dep_sets_and_variables_from_the_command_line(make_project: MakeProject) -> None:
     project = make_project(
         """\
@@ -231,7 +228,6 @@ PATCH = """\
 """
 
 
-@pytest.mark.installer
 def test_patches_apply_once_and_a_bad_one_is_a_clear_error(
     make_project: MakeProject, tmp_path: Path
 ) -> None:

@@ -247,7 +247,6 @@ def test_second_run_of_the_same_leg_reinstalls_nothing(
     assert state.read_bytes() == before
 
 
-@pytest.mark.installer
 def test_plain_session_keeps_its_own_nox_venv(
     cold: tuple[NoxProject, subprocess.CompletedProcess[str]],
 ) -> None:
@@ -260,7 +259,6 @@ def test_plain_session_keeps_its_own_nox_venv(
     assert (project.venv / "bin" / "python").exists()
 
 
-@pytest.mark.installer
 def test_ivpm_session_wraps_the_nox_session_through_its_public_api(
     cold: tuple[NoxProject, subprocess.CompletedProcess[str]],
 ) -> None:
@@ -283,7 +281,6 @@ def test_ivpm_session_wraps_the_nox_session_through_its_public_api(
         assert name in reads, reads  # the IvpmSession passed these on to the nox session
 
 
-@pytest.mark.installer
 def test_two_nox_runs_in_parallel_leave_a_consistent_env(tmp_path: Path, wheelhouse: Path) -> None:
     project = make_nox_project(tmp_path, wheelhouse)
     logs = [tmp_path / "nox-a.log", tmp_path / "nox-b.log"]

@@ -124,7 +124,6 @@ def test_dropping_a_dep_removes_what_only_it_brought_in(
     assert_consistent(project.root)
 
 
-@pytest.mark.installer
 def test_a_smaller_dep_set_removes_the_dropped_deps_dependencies(
     make_project: MakeProject,
 ) -> None:
@@ -185,7 +184,6 @@ def test_an_installer_switch_reinstalls_everything_with_the_new_one(
     assert_consistent(project.root)
 
 
-@pytest.mark.installer
 def test_the_prerelease_mode_is_part_of_the_record(make_project: MakeProject) -> None:
     project = make_project(deps_yaml("ivpmtest-alpha"))
     project.update()

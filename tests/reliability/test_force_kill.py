@@ -37,8 +37,6 @@ from tests.reliability.harness import (
     start_ivpm,
 )
 
-pytestmark = pytest.mark.installer
-
 MakeProject = Callable[..., Project]
 UNINSTALL_PAUSE_VAR = "IVPM_RELIABILITY_UNINSTALL_PAUSE"
 THIRD_PARTY_SETUP = ("setuptools", "wheel", "cython")
@@ -104,7 +102,8 @@ def assert_complete(project: Project, wheelhouse: Path, log: str = "") -> None:
 # "install" point of test_faults.py.)
 # uninstall - pip stashed the first distribution's files away and installed nothing yet.
 # installer - the installer is building the source package (its setup.py is running).
-POINTS = ["state:1", "uninstall", "installer"]
+# On the uv leg only the installer point runs: the other two do not depend on the installer.
+POINTS = ["state:1", "uninstall", pytest.param("installer", marks=pytest.mark.installer)]
 
 
 @pytest.mark.parametrize("point", POINTS)
@@ -164,6 +163,7 @@ def prime_uv_cache(project: Project, wheelhouse: Path, uv_bin: str, tmp_path: Pa
         assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.installer
 def test_disk_full_during_an_update_is_repaired_once_space_is_back(
     make_project: MakeProject, tmp_path: Path, wheelhouse: Path, request: pytest.FixtureRequest
 ) -> None:
@@ -207,6 +207,7 @@ def test_disk_full_during_an_update_is_repaired_once_space_is_back(
     assert_consistent(project.root)
 
 
+@pytest.mark.installer
 def test_a_half_copied_distribution_is_reinstalled_by_a_plain_update(
     make_project: MakeProject, tmp_path: Path, wheelhouse: Path
 ) -> None:

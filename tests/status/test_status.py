@@ -188,7 +188,6 @@ def test_optional_module_that_fails_to_import_is_no_problem(
     assert project.ivpm("status").returncode == 0
 
 
-@pytest.mark.installer
 def test_dep_not_in_the_active_set(healthy: tuple[Project, GitRepo]) -> None:
     project, _ = healthy
     code, report = status_json(project)
@@ -206,7 +205,6 @@ def test_dep_not_in_the_active_set(healthy: tuple[Project, GitRepo]) -> None:
     assert "run 'ivpm update'" in text.stderr
 
 
-@pytest.mark.installer
 def test_ivpm_yaml_changed_since_update(healthy: tuple[Project, GitRepo], tmp_path: Path) -> None:
     project, _ = healthy
     yaml_file = project.root / "ivpm.yaml"
@@ -232,7 +230,6 @@ def test_ivpm_yaml_changed_since_update(healthy: tuple[Project, GitRepo], tmp_pa
         yaml_file.write_text(original)
 
 
-@pytest.mark.installer
 def test_settings_changed_since_update(healthy: tuple[Project, GitRepo]) -> None:
     project, _ = healthy
     yaml_file = project.root / "ivpm.yaml"
@@ -254,7 +251,6 @@ def test_settings_changed_since_update(healthy: tuple[Project, GitRepo]) -> None
     assert project.ivpm("status").returncode == 0
 
 
-@pytest.mark.installer
 def test_broken_native_extension(healthy: tuple[Project, GitRepo]) -> None:
     project, _ = healthy
     (built,) = (project.root / "packages" / "cext" / "cext").glob("_speedups*.so")
@@ -342,7 +338,6 @@ def conflicting(make_project: MakeProject, tmp_path: Path, wheelhouse: Path) -> 
     )
 
 
-@pytest.mark.installer
 def test_version_conflict_points_at_ivpm_yaml(conflicting: Project) -> None:
     result = conflicting.ivpm("update")
     assert result.returncode == 1
@@ -388,7 +383,6 @@ def test_status_before_any_update_writes_nothing(make_project: MakeProject, tmp_
     assert report["deps"][0]["checked"] is False
 
 
-@pytest.mark.installer
 def test_broken_environment_step_by_step(
     make_project: MakeProject, tmp_path: Path, wheelhouse: Path
 ) -> None:
