@@ -23,6 +23,8 @@ from ivpm.options import Option, Options
 from ivpm.proc import CommandFailed, CommandResult, run_command
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from ivpm.fetch.result import FetchResult
     from ivpm.lockfile import LockData
     from ivpm.project.model import Project, Resolution
@@ -57,6 +59,7 @@ class RunState:
     recorded: EnvState | None = None
     changes: Changes | None = None
     engine: InstallEngine | None = None
+    venv_meanwhile: Future[bool] | None = None  # packages/python being made while fetching
 
 
 class RunContext:
@@ -68,6 +71,7 @@ class RunContext:
         self.start = start
         self.state = RunState()
         self.notified: list[str] = []
+        self.planned: frozenset[str] = frozenset()  # the sessions this run will run
         self.deferred: dict[str, SessionFailure] = {}  # session -> its failure, reported last
         self._lock_data: LockData | None = None
 

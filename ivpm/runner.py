@@ -57,6 +57,7 @@ def run_sessions(registry: Registry, selected: Sequence[str], context: RunContex
     :meth:`Session.notify` run after the one that queued them.
     """
     queue = registry.plan(selected)
+    context.planned = frozenset(spec.name for spec in queue)
     if any(spec.needs_project for spec in queue):
         context.preflight()
         replay_watch.project_known(context.project_dir, context.packages_dir())
@@ -91,6 +92,7 @@ def run_sessions(registry: Registry, selected: Sequence[str], context: RunContex
                 if result.outcome is Outcome.SUCCESS:
                     context.preflight()
                     queue = [s for s in notified if s.name not in done] + queue
+                    context.planned |= {spec.name for spec in queue}
         for name, failure in context.deferred.items():
             print(failure.render(), file=sys.stderr)
             results = [

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ivpm import layout
 from ivpm import options as opt
 from ivpm.context import Session, SessionSkipped
+from ivpm.errors import IvpmError
 from ivpm.sessions import session
 
 if TYPE_CHECKING:
@@ -30,7 +31,9 @@ INSTALL_OPTIONS = (*opt.PYTHON_OPTIONS, SKIP_PY_INSTALL, FORCE_PY_INSTALL)
 
 @session(name="fetch", options=opt.PROJECT_OPTIONS)
 def fetch(s: Session) -> None:
-    """Resolve ivpm.yaml and fetch source dependencies into packages/."""
+    """Resolve ivpm.yaml and fetch source dependencies into packages/ (when the run goes on to
+    install, a missing environment is created meanwhile)."""
+    _make_venv_meanwhile(s)
     resolution, fetched = s.resolved()
     actions = [result.action for result in fetched.values()]
     changed = [action for action in actions if action != "kept"]
@@ -56,25 +59,57 @@ def venv(s: Session) -> None:
         s.skip("--skip-py-install")
     if not s.project.python.venv:
         _say_no_venv(s)
-    from ivpm.pyenv.venv import ensure_venv, resolve_python
+    from ivpm.pyenv.venv import ensure_venv
 
-    choice = s.installer_choice
-    python = resolve_python(s.option(opt.PYTHON))
-    system_site = s.project.python.system_site_packages or s.option(opt.SYSTEM_SITE_PACKAGES)
-    if not ensure_venv(
-        s.venv,
-        backend=choice.backend,
-        python=python,
-        uv=choice.uv,
-        system_site_packages=system_site,
-    ):
+    meanwhile, s.state.venv_meanwhile = s.state.venv_meanwhile, None
+    request = _venv_request(s)
+    created = meanwhile.result() if meanwhile is not None else ensure_venv(s.venv, **request)
+    if not created:
         s.skip("up to date")
     s.log.info(
         "created %s (%s%s)",
         s.venv.relative_to(s.project_dir),
-        choice.backend,
-        ", with the system site packages" if system_site else "",
+        request["backend"],
+        ", with the system site packages" if request["system_site_packages"] else "",
     )
+
+
+def _venv_request(s: Session) -> dict[str, Any]:
+    """How packages/python is to be made: the keyword arguments of ``ensure_venv``."""
+    from ivpm.pyenv.venv import resolve_python
+
+    choice = s.installer_choice
+    return {
+        "backend": choice.backend,
+        "python": resolve_python(s.option(opt.PYTHON)),
+        "uv": choice.uv,
+        "system_site_packages": bool(
+            s.project.python.system_site_packages or s.option(opt.SYSTEM_SITE_PACKAGES)
+        ),
+    }
+
+
+def _make_venv_meanwhile(s: Session) -> None:
+    """Start creating packages/python in a thread when this run's ``venv`` session will have
+    to, so that the venv tool runs while git clones (the ``venv`` session waits for it)."""
+    if "venv" not in s.context.planned or s.option(SKIP_PY_INSTALL):
+        return
+    if not s.project.python.venv:
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ivpm.pyenv.venv import ensure_venv, venv_problem
+
+    try:
+        request = _venv_request(s)
+    except IvpmError:
+        return  # the venv session reports it, where it belongs
+    system_site = request["system_site_packages"]
+    if venv_problem(s.venv, request["python"], system_site_packages=system_site) is None:
+        return
+    pool = ThreadPoolExecutor(1, thread_name_prefix="ivpm-venv")
+    s.state.venv_meanwhile = pool.submit(ensure_venv, s.venv, **request)
+    pool.shutdown(wait=False)
 
 
 def _say_no_venv(s: Session) -> NoReturn:
