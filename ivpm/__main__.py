@@ -22,7 +22,10 @@ def main() -> int:
     except Exception:  # a damaged record is no record: the full run rewrites it
         entry = None
     if entry is not None:
-        return record.answer(entry)
+        try:
+            return record.answer(entry)
+        except OSError:  # the recorded command cannot start any more: run in full
+            pass
     from ivpm.cli import main as run_ivpm
     from ivpm.replay.watch import watching
 

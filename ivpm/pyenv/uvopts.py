@@ -35,12 +35,15 @@ PRERELEASE_PACKAGE_SINCE = (0, 12, 1)
 _UV_VERSION = re.compile(r"^uv (\d+)\.(\d+)\.(\d+)")
 
 
-def uv_install_options(environ: Mapping[str, str] | None = None) -> list[str]:
-    """Options for ``uv pip install`` in the given process environment (default: ivpm's)."""
+def uv_install_options(
+    environ: Mapping[str, str] | None = None, *, link_mode: str = "copy"
+) -> list[str]:
+    """Options for ``uv pip install`` in the given process environment (default: ivpm's);
+    ``link_mode`` unless the user's ``UV_LINK_MODE`` says otherwise."""
     env = os.environ if environ is None else environ
     options = ["--color", "never"]
     if not env.get("UV_LINK_MODE"):
-        options += ["--link-mode", "copy"]
+        options += ["--link-mode", link_mode]
     return options
 
 

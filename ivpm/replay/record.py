@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     Entry: TypeAlias = dict[str, Any]
 
 RECORD_NAME = ".ivpm-replay"
-LOCK_FILE_NAME = ".ivpm.lock"
+WORKSPACE_LOCK_NAME = ".ivpm.lock"  # layout.WORKSPACE_LOCK_NAME (layout imports pathlib)
 FORMAT = 1
 MAX_ENTRIES = 4
 #: Variables a shell changes between otherwise identical commands; ivpm reads none of them.
@@ -88,7 +88,7 @@ def _names_digest(directory: str) -> int:
 
 def is_own_file(name: str) -> bool:
     """Whether a file name is one of the workspace lock's or the replay record's files."""
-    return name.startswith((RECORD_NAME, LOCK_FILE_NAME))
+    return name.startswith((RECORD_NAME, WORKSPACE_LOCK_NAME))
 
 
 def project_dir_of(argv: Sequence[str], cwd: str) -> str | None:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO, Any
 
+from ivpm import layout
 from ivpm.replay import record
 
 #: The sessions whose answer depends only on files, the command line and the environment.
@@ -70,6 +71,11 @@ class Watch:
         self.paths: dict[tuple[str, str], None] = {}
         self.output: list[tuple[int, str]] = []
         self.spoiled: str | None = None
+        # Every run that takes the workspace lock writes a new owner note.
+        self.lock_owner = os.path.join(
+            record.record_dir(self.project or self.cwd), layout.WORKSPACE_LOCK_OWNER_NAME
+        )
+        self.lock_owner_before = record.signature(self.lock_owner, record.STAT)
 
     def spoil(self, why: str) -> None:
         """Mark the run as not recordable (the first reason is kept, for ``-v``)."""
@@ -84,7 +90,7 @@ class Watch:
             text = os.fsdecode(path)  # type: ignore[arg-type]
         except TypeError:
             return
-        full = os.path.normpath(os.path.join(self.cwd, text))
+        full = os.path.join(self.cwd, text)  # not normalized: ".." after a link is the kernel's
         if full.startswith(("/proc/", "/dev/", "/sys/")) or full.endswith(".pyc"):
             return  # modules are covered by their source files (see _code)
         if _is_own_file(full):
@@ -98,11 +104,7 @@ class Watch:
         )
         if not writes:
             self.saw(path, record.STAT)
-            return
-        if isinstance(path, int):
-            return
-        name = os.path.basename(os.fsdecode(path))  # type: ignore[arg-type]
-        if name != record.LOCK_FILE_NAME:
+        elif not isinstance(path, int):  # the workspace lock's own writes are not watched
             self.spoil(f"wrote {os.fsdecode(path)}")  # type: ignore[arg-type]
 
     def entry(self, exit_code: int) -> record.Entry:
@@ -126,8 +128,8 @@ def _is_own_file(path: str) -> bool:
 
 
 def _code() -> list[str]:
-    """ivpm's own loaded modules and the folders its dependencies were imported from: an
-    edited or upgraded ivpm answers afresh."""
+    """The source files of every module the run loaded from outside the standard library
+    (ivpm's own, PyYAML's, packaging's, ...): an edited or upgraded ivpm answers afresh."""
     files: list[str] = []
     for module in list(sys.modules.values()):
         path = getattr(module, "__file__", None)
@@ -160,8 +162,6 @@ def _on_event(event: str, args: tuple[Any, ...]) -> None:
                 watch.spoil(f"made {args[0]}")
         elif event == "os.exec":
             _record_exec(watch, args)
-        elif event in ("os.remove", "os.rename") and _is_own_file(os.fsdecode(args[0])):
-            pass  # the workspace lock forgets the record; the record is renamed into place
         elif event in _SPOILING_EVENTS:
             watch.spoil(event)
     except Exception as bug:  # an audit hook must not break the run it watches
@@ -174,6 +174,9 @@ def _record_exec(watch: Watch, args: tuple[Any, ...]) -> None:
     _current.watch = None
     if watch.spoiled is not None or watch.output:
         return
+    if record.signature(watch.lock_owner, record.STAT) != watch.lock_owner_before:
+        return  # an update took the workspace lock meanwhile: what was read may be changing
+    watch.paths[(os.fsdecode(path), record.STAT)] = None
     changed: dict[str, str | None] = {}
     new_env = {os.fsdecode(k): os.fsdecode(v) for k, v in env.items()}
     for name, value in new_env.items():
@@ -227,12 +230,15 @@ def _wrapped(
 
 
 @contextmanager
-def watching(argv: Sequence[str]) -> Iterator[Watch]:
-    """Watch the run inside the block (one per process; nested calls are not watched)."""
-    watch = Watch(argv)
-    if _current.watch is not None or watch.project is None:
-        watch.spoil("not watched")
-        yield watch
+def watching(argv: Sequence[str]) -> Iterator[Watch | None]:
+    """Watch the run inside the block (one per process; nested calls are not watched, nor is
+    a run outside a project or in a directory that no longer exists)."""
+    try:
+        watch = Watch(argv)
+    except OSError:
+        watch = None
+    if watch is None or _current.watch is not None or watch.project is None:
+        yield None
         return
     if not _current.hook_installed:
         sys.addaudithook(_on_event)

@@ -102,6 +102,9 @@ def test_missing_ivpm_python_names_the_variable(tmp_path: Path) -> None:
 def test_uv_copies_files_unless_the_user_chose_a_link_mode() -> None:
     assert uv_install_options({})[-2:] == ["--link-mode", "copy"]
     assert "--link-mode" not in uv_install_options({"UV_LINK_MODE": "hardlink"})
+    # The seeding of pip into a new environment links (nobody edits pip's own files).
+    assert uv_install_options({}, link_mode="hardlink")[-2:] == ["--link-mode", "hardlink"]
+    assert "--link-mode" not in uv_install_options({"UV_LINK_MODE": "copy"}, link_mode="hardlink")
 
 
 # --- error_excerpt ---------------------------------------------------------------------------
