@@ -52,8 +52,13 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """The side-by-side benchmark (pass --quick for the CI-sized run)."""
-    session.install("-e", ".[uv]", "pip")  # pip downloads the benchmark's wheels once
+    """The side-by-side benchmark (pass --quick for the CI-sized run, --plot for the figure).
+
+    matplotlib (the ``bench`` extra) is installed for full runs only: the quick run needs no
+    download beyond the benchmark's wheels, and skips the plot with a message.
+    """
+    extras = "uv" if "--quick" in session.posargs else "uv,bench"
+    session.install("-e", f".[{extras}]", "pip")  # pip downloads the benchmark's wheels once
     session.run("python", "benchmarks/bench.py", *session.posargs)
 
 
