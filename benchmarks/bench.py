@@ -218,8 +218,7 @@ def uv_bin() -> str:
 
 def timed_env(cache: Path) -> dict[str, str]:
     """The hermetic environment every timed command runs in."""
-    env = hermetic_env(os.environ, uv_cache_dir=cache / "uv-cache")
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env = hermetic_env(os.environ, uv_cache_dir=cache / "uv-cache")  # with bytecode caching
     env["PIP_CACHE_DIR"] = str(cache / "pip-cache")
     return env
 

@@ -37,10 +37,12 @@ def run_ivpm(
 ) -> subprocess.CompletedProcess[str]:
     """Run ``ivpm ARGS`` in ``cwd`` and capture its output (never raises on a non-zero exit).
 
-    ``preexec`` prepares the child before ``exec`` (default: :func:`default_signals`).
+    ``preexec`` prepares the child before ``exec`` (default: :func:`default_signals`). ivpm
+    runs with bytecode caching, as for users (see ``hermetic_env``).
     """
     full_env = dict(os.environ)
     full_env.pop("DEBUG", None)
+    full_env.pop("PYTHONDONTWRITEBYTECODE", None)
     full_env["NO_COLOR"] = "1"
     if env:
         full_env.update(env)
