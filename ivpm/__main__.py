@@ -21,11 +21,13 @@ def main() -> int:
         entry = record.find_entry(argv)
     except Exception:  # a damaged record is no record: the full run rewrites it
         entry = None
+    if entry is not None and entry.get("exec") is None:
+        return record.answer(entry)
     if entry is not None:
-        try:
-            return record.answer(entry)
-        except OSError:  # the recorded command cannot start any more: run in full
-            pass
+        import contextlib
+
+        with contextlib.suppress(OSError):  # the command cannot start any more: run in full
+            record.start_recorded(entry)
     from ivpm.cli import main as run_ivpm
     from ivpm.replay.watch import watching
 

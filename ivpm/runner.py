@@ -93,6 +93,7 @@ def run_sessions(registry: Registry, selected: Sequence[str], context: RunContex
                     context.preflight()
                     queue = [s for s in notified if s.name not in done] + queue
                     context.planned |= {spec.name for spec in queue}
+        _wait_for_background(context)
         for name, failure in context.deferred.items():
             print(failure.render(), file=sys.stderr)
             results = [
@@ -103,6 +104,17 @@ def run_sessions(registry: Registry, selected: Sequence[str], context: RunContex
         _print_summary(results, quiet=context.options.verbosity < 0)
         replay_watch.sessions_finished(exit_code)  # while the lock is still held
     return exit_code
+
+
+def _wait_for_background(context: RunContext) -> None:
+    """Let work a session left running (packages/python being made while the sources were
+    fetched, when the run stopped before the ``venv`` session) end before the workspace lock
+    is let go; its outcome no longer matters to this run."""
+    pending, context.state.venv_meanwhile = context.state.venv_meanwhile, None
+    if pending is not None:
+        from concurrent.futures import wait
+
+        wait([pending])
 
 
 def _check_packages_link(context: RunContext, checked: set[Path], *, refuse: bool) -> None:

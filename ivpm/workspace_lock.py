@@ -72,6 +72,7 @@ class WorkspaceLock:
         with replay_watch.paused():
             self._acquire()
             record.forget(os.path.join(self.packages_dir, record.RECORD_NAME))
+        replay_watch.lock_taken()
 
     def _acquire(self) -> None:
         from filelock import FileLock, Timeout

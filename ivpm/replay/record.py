@@ -48,6 +48,7 @@ def run_key(argv: Sequence[str]) -> dict[str, Any]:
         "env": {k: v for k, v in os.environ.items() if k not in VOLATILE_ENV},
         "tty": [_isatty(fd) for fd in (0, 1, 2)],
         "python": sys.executable,
+        "platform": [sys.platform, os.uname().machine],
         "ivpm": __version__,
     }
 
@@ -77,10 +78,15 @@ def signature(path: str, kind: str) -> Signature:
 
 
 def _names_digest(directory: str) -> int:
-    """A digest of a directory's entry names (ivpm's own workspace files left out: writing the
-    record or the lock's owner note must not change the listing it records)."""
+    """A digest of a directory's entries, by name and type (ivpm's own workspace files left
+    out: writing the record or the lock's owner note must not change the listing it records)."""
     try:
-        names = sorted(n for n in os.listdir(directory) if not is_own_file(n))
+        with os.scandir(directory) as entries:
+            names = sorted(
+                f"{e.name}/{'l' if e.is_symlink() else 'd' if e.is_dir() else 'f'}"
+                for e in entries
+                if not is_own_file(e.name)
+            )
     except OSError:
         return -1
     return zlib.crc32("\0".join(names).encode("utf-8", "surrogateescape"))
@@ -148,9 +154,21 @@ def find_entry(argv: Sequence[str]) -> Entry | None:
     if project is None:
         return None
     for entry in read_entries(record_file(project)):
-        if entry.get("key") == key and entry.get("project") == project and unchanged(entry):
-            return entry
+        if entry.get("key") == key and entry.get("project") == project and _complete(entry):
+            return entry if unchanged(entry) else None
     return None
+
+
+def _complete(entry: Entry) -> bool:
+    """Whether an entry has every field an answer needs, of the right kind."""
+    started = entry.get("exec")
+    return (
+        isinstance(entry.get("written_ns"), int)
+        and isinstance(entry.get("paths"), list)
+        and isinstance(entry.get("output"), list)
+        and isinstance(entry.get("exit"), int)
+        and (started is None or isinstance(started, dict))
+    )
 
 
 def unchanged(entry: Entry) -> bool:
@@ -189,19 +207,26 @@ def forget(path: str) -> None:
 
 
 def answer(entry: Entry) -> int:
-    """Print what the recorded run printed and end as it ended (``activate -c``: start the
-    same command with the same changes to the environment)."""
-    for fd, text in entry["output"]:
-        (sys.stdout if fd == 1 else sys.stderr).write(text)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    started = entry.get("exec")
-    if started is not None:
-        env = dict(os.environ)
-        for name, value in started["env"].items():
-            if value is None:
-                env.pop(name, None)
-            else:
-                env[name] = value
-        os.execve(started["path"], started["args"], env)
+    """Print what the recorded run printed and return its exit status. A reader that goes
+    away (``ivpm paths | head -1``) ends the answer, as it ends a full run's output."""
+    try:
+        for fd, text in entry["output"]:
+            (sys.stdout if fd == 1 else sys.stderr).write(text)
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return int(entry["exit"])
+
+
+def start_recorded(entry: Entry) -> None:
+    """``activate -c``: start the recorded command with the recorded changes to the
+    environment (raises OSError when it cannot start any more)."""
+    started = entry["exec"]
+    env = dict(os.environ)
+    for name, value in started["env"].items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    os.execve(started["path"], started["args"], env)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import sysconfig
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -64,11 +66,16 @@ class Watch:
     """What one run has read, printed and done so far."""
 
     def __init__(self, argv: Sequence[str]) -> None:
+        # Anything modified after this moment may not be in what the run printed: the entry
+        # does not trust it (record.unchanged's racy rule).
+        self.started_ns = time.time_ns()
         self.key = record.run_key(argv)
         self.cwd: str = self.key["cwd"]
         self.project = record.project_dir_of(argv, self.cwd)
         self.env_before = dict(os.environ)
-        self.paths: dict[tuple[str, str], None] = {}
+        # Each path's signature, taken when the run first looked at it.
+        self.paths: dict[tuple[str, str], record.Signature] = {}
+        self._local = threading.local()  # .signing: this thread is taking a signature
         self.output: list[tuple[int, str]] = []
         self.spoiled: str | None = None
         # Every run that takes the workspace lock writes a new owner note.
@@ -76,6 +83,15 @@ class Watch:
             record.record_dir(self.project or self.cwd), layout.WORKSPACE_LOCK_OWNER_NAME
         )
         self.lock_owner_before = record.signature(self.lock_owner, record.STAT)
+
+    def took_lock(self) -> None:
+        """This run took the workspace lock (and wrote the owner note itself)."""
+        self.lock_owner_before = record.signature(self.lock_owner, record.STAT)
+
+    def lock_taken_by_another(self) -> bool:
+        """Whether another run took the workspace lock since this one started (or since it
+        took the lock itself): what this run read may be changing under it."""
+        return record.signature(self.lock_owner, record.STAT) != self.lock_owner_before
 
     def spoil(self, why: str) -> None:
         """Mark the run as not recordable (the first reason is kept, for ``-v``)."""
@@ -93,9 +109,15 @@ class Watch:
         full = os.path.join(self.cwd, text)  # not normalized: ".." after a link is the kernel's
         if full.startswith(("/proc/", "/dev/", "/sys/")) or full.endswith(".pyc"):
             return  # modules are covered by their source files (see _code)
-        if _is_own_file(full):
+        if _is_own_file(full) or (full, kind) in self.paths:
             return
-        self.paths[(full, kind)] = None
+        if getattr(self._local, "signing", False):
+            return  # signature() stats and lists through the wrapped functions
+        self._local.signing = True
+        try:
+            self.paths[(full, kind)] = record.signature(full, kind)
+        finally:
+            self._local.signing = False
 
     def opened(self, path: object, mode: object, flags: object) -> None:
         """An ``open`` audit event: a read to note, or a write that spoils the run."""
@@ -110,13 +132,12 @@ class Watch:
     def entry(self, exit_code: int) -> record.Entry:
         """The record entry for this run as it stands now (call it once the watch has ended:
         taking the signatures must not add to what the run looked at)."""
-        written = time.time_ns()
-        seen = [*self.paths, *((path, record.STAT) for path in _code())]
-        paths = [[path, kind, record.signature(path, kind)] for path, kind in seen]
+        paths = [[path, kind, signature] for (path, kind), signature in self.paths.items()]
+        paths += [[path, record.STAT, record.signature(path, record.STAT)] for path in _code()]
         return {
             "key": self.key,
             "project": self.project,
-            "written_ns": written,
+            "written_ns": self.started_ns,
             "paths": paths,
             "output": self.output,
             "exit": exit_code,
@@ -130,11 +151,12 @@ def _is_own_file(path: str) -> bool:
 def _code() -> list[str]:
     """The source files of every module the run loaded from outside the standard library
     (ivpm's own, PyYAML's, packaging's, ...): an edited or upgraded ivpm answers afresh."""
+    stdlib = sysconfig.get_paths()["stdlib"] + os.sep
     files: list[str] = []
     for module in list(sys.modules.values()):
         path = getattr(module, "__file__", None)
-        if isinstance(path, str) and not path.startswith(sys.base_prefix):
-            files.append(path)
+        if isinstance(path, str) and not path.startswith(stdlib):
+            files.append(str(path))
     return files
 
 
@@ -174,9 +196,9 @@ def _record_exec(watch: Watch, args: tuple[Any, ...]) -> None:
     _current.watch = None
     if watch.spoiled is not None or watch.output:
         return
-    if record.signature(watch.lock_owner, record.STAT) != watch.lock_owner_before:
-        return  # an update took the workspace lock meanwhile: what was read may be changing
-    watch.paths[(os.fsdecode(path), record.STAT)] = None
+    if watch.lock_taken_by_another():
+        return
+    watch.saw(os.fsdecode(path), record.STAT)
     changed: dict[str, str | None] = {}
     new_env = {os.fsdecode(k): os.fsdecode(v) for k, v in env.items()}
     for name, value in new_env.items():
@@ -185,18 +207,21 @@ def _record_exec(watch: Watch, args: tuple[Any, ...]) -> None:
     for name in watch.env_before:
         if name not in new_env:
             changed[name] = None
-    entry = watch.entry(0)
-    entry["exec"] = {
-        "path": os.fsdecode(path),
-        "args": [os.fsdecode(a) for a in argv],
-        "env": changed,
-    }
-    _write(watch, entry)
+    started = {"path": os.fsdecode(path), "args": [os.fsdecode(a) for a in argv], "env": changed}
+    _write(watch, 0, started)
 
 
-def _write(watch: Watch, entry: record.Entry) -> None:
-    if watch.project is not None:
+def _write(watch: Watch, exit_code: int, started: dict[str, Any] | None = None) -> None:
+    """Write the run's entry; a failure to record never fails the run itself."""
+    if watch.project is None:
+        return
+    try:
+        entry = watch.entry(exit_code)
+        if started is not None:
+            entry["exec"] = started
         record.add_entry(watch.project, entry)
+    except Exception as error:
+        log.debug("not recorded for replay: %r", error)
 
 
 class _Tee:
@@ -290,10 +315,18 @@ def sessions_finished(exit_code: int) -> None:
     if watch is None:
         return
     _current.watch = None
+    if watch.lock_taken_by_another():
+        watch.spoil("another run took the workspace lock")
     if exit_code != 0 or watch.spoiled is not None:
         log.debug("not recorded for replay: %s", watch.spoiled or f"exit {exit_code}")
         return
-    _write(watch, watch.entry(exit_code))
+    _write(watch, exit_code)
+
+
+def lock_taken() -> None:
+    """This process took the workspace lock (its owner note is now this run's)."""
+    if _current.watch is not None:
+        _current.watch.took_lock()
 
 
 def spoil(why: str) -> None:

@@ -93,3 +93,19 @@ def test_entries_are_replaced_by_key_and_only_the_newest_are_kept(tmp_path: Path
     assert [e["key"] for e in entries] == list(range(2, record.MAX_ENTRIES + 2))
     assert entries[-1]["written_ns"] == 99
     assert not [p for p in (project / "packages").iterdir() if p.name.endswith(".tmp")]
+
+
+def test_an_entry_missing_a_field_answers_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "ivpm.yaml").write_text("package: {name: p}\n")
+    (tmp_path / "packages").mkdir()
+    monkeypatch.chdir(tmp_path)
+    entry = entry_for([], written_ns=0, key=record.run_key(["update"]))
+    entry["project"] = os.getcwd()
+    del entry["output"]
+    record.add_entry(os.getcwd(), entry)
+    assert record.find_entry(["update"]) is None
+    entry["output"] = [[2, "ok\n"]]
+    record.add_entry(os.getcwd(), entry)
+    assert record.find_entry(["update"]) == entry
