@@ -609,7 +609,7 @@ def published_cases(bench: Bench, scenario: Scenario) -> None:
         projects.append(project)
         return run([str(exe), "update", "-a", "--py-uv"], cwd=project, env=env)
 
-    ours = next((c for c in bench.cases if c.name == "ivpm update --py-uv"), None)
+    ours = find_case(bench, "cold update (uv)", "ivpm update --py-uv")
     case = measure(
         bench, Case(group, f"ivpm {version}: update --py-uv (cold)", may_fail=True), cold
     )
@@ -624,11 +624,10 @@ def published_cases(bench: Bench, scenario: Scenario) -> None:
     )
     if ours is not None and ours.median:
         case.note = f"this ivpm: {ours.median:.3f}s"
-    noops = {c.name: c.median for c in bench.cases if c.group == "no-op update"}
-    full = noops.get("ivpm update (nothing changed, full check)")
-    replayed = noops.get("ivpm update (nothing changed, repeated: replayed)")
-    if full and replayed:
-        noop.note = f"this ivpm: {full:.3f}s full check, {replayed:.3f}s replayed"
+    full = find_case(bench, "no-op update", "ivpm update (nothing changed, full check)")
+    replayed = find_case(bench, "no-op update", "ivpm update (nothing changed, repeated: replayed)")
+    if full is not None and full.median and replayed is not None and replayed.median:
+        noop.note = f"this ivpm: {full.median:.3f}s full check, {replayed.median:.3f}s replayed"
 
 
 # -- the scale trees' cases -------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The replay record ``packages/.ivpm-replay.json``: reading, checking, writing, forgetting.
+"""The replay record ``packages/.ivpm-replay``: reading, checking, writing, forgetting.
 
 This module is imported before anything else on every run, so it uses the standard library's
 cheapest parts only (no pathlib, no dataclasses, no json: marshal reads the record several
@@ -31,8 +31,8 @@ FORMAT = 1
 MAX_ENTRIES = 4
 #: Variables a shell changes between otherwise identical commands; ivpm reads none of them.
 VOLATILE_ENV = frozenset({"_", "OLDPWD", "PWD", "SHLVL"})
-#: File systems stamp times from a coarse clock (a few ms): a file changed this close to the
-#: moment its signature was taken may change again without its signature changing.
+#: File systems stamp times from a coarse clock (a few ms): a file changed this close before
+#: the recorded run started may change again without its signature changing.
 RACY_NS = 50_000_000
 
 #: How a path was looked at: its content (opened, or stat'ed as a file), its entries (listed),
@@ -163,7 +163,7 @@ def _complete(entry: Entry) -> bool:
     """Whether an entry has every field an answer needs, of the right kind."""
     started = entry.get("exec")
     return (
-        isinstance(entry.get("written_ns"), int)
+        isinstance(entry.get("started_ns"), int)
         and isinstance(entry.get("paths"), list)
         and isinstance(entry.get("output"), list)
         and isinstance(entry.get("exit"), int)
@@ -173,8 +173,8 @@ def _complete(entry: Entry) -> bool:
 
 def unchanged(entry: Entry) -> bool:
     """True when every path of ``entry`` still has its recorded signature and none was
-    recorded too close to the moment the entry was written to be trusted."""
-    trusted_before = int(entry["written_ns"]) - RACY_NS
+    modified after the recorded run started, or too close before it, to be trusted."""
+    trusted_before = int(entry["started_ns"]) - RACY_NS
     for path, kind, recorded in entry["paths"]:
         if signature(path, kind) != recorded:
             return False

@@ -3,8 +3,8 @@ can be recorded for :mod:`ivpm.replay.record`.
 
 Reads come from the interpreter's audit events (``open``, ``os.listdir``, ``os.scandir``) and
 from ``os.stat``/``os.lstat``/``os.access`` (which raise none), wrapped while the run lasts.
-Any write outside the workspace lock file, any process started, any network connection or
-change of directory spoils the run: it is not recorded and the next run does the work again.
+Any write (the workspace lock's own files aside), any process started, any network connection
+or change of directory spoils the run: it is not recorded and the next run does the work again.
 """
 
 from __future__ import annotations
@@ -130,14 +130,14 @@ class Watch:
             self.spoil(f"wrote {os.fsdecode(path)}")  # type: ignore[arg-type]
 
     def entry(self, exit_code: int) -> record.Entry:
-        """The record entry for this run as it stands now (call it once the watch has ended:
-        taking the signatures must not add to what the run looked at)."""
+        """The record entry for this run: the signatures taken as it looked at each path,
+        plus those of the modules it loaded (call it once the watch has ended)."""
         paths = [[path, kind, signature] for (path, kind), signature in self.paths.items()]
         paths += [[path, record.STAT, record.signature(path, record.STAT)] for path in _code()]
         return {
             "key": self.key,
             "project": self.project,
-            "written_ns": self.started_ns,
+            "started_ns": self.started_ns,
             "paths": paths,
             "output": self.output,
             "exit": exit_code,

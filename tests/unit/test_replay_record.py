@@ -11,11 +11,11 @@ import pytest
 from ivpm.replay import record
 
 
-def entry_for(paths: list[list[object]], *, written_ns: int, key: object = "k") -> record.Entry:
+def entry_for(paths: list[list[object]], *, started_ns: int, key: object = "k") -> record.Entry:
     return {
         "key": key,
         "project": "/p",
-        "written_ns": written_ns,
+        "started_ns": started_ns,
         "paths": paths,
         "output": [],
         "exit": 0,
@@ -69,11 +69,11 @@ def test_an_entry_is_trusted_only_when_nothing_moved_and_nothing_is_racy(tmp_pat
     os.utime(file, ns=(old, old))
     paths: list[list[object]] = [[str(file), record.STAT, record.signature(str(file), record.STAT)]]
     ctime = os.stat(file).st_ctime_ns
-    assert record.unchanged(entry_for(paths, written_ns=ctime + 2 * record.RACY_NS))
+    assert record.unchanged(entry_for(paths, started_ns=ctime + 2 * record.RACY_NS))
     # Written moments after the file changed: the file may change again unseen.
-    assert not record.unchanged(entry_for(paths, written_ns=ctime + record.RACY_NS // 2))
+    assert not record.unchanged(entry_for(paths, started_ns=ctime + record.RACY_NS // 2))
     file.write_text("y")
-    assert not record.unchanged(entry_for(paths, written_ns=time.time_ns() + record.RACY_NS * 2))
+    assert not record.unchanged(entry_for(paths, started_ns=time.time_ns() + record.RACY_NS * 2))
 
 
 @pytest.mark.parametrize("content", [b"", b"\x00garbage", b"{}", b"\xe9\x01\x00\x00\x00"])
@@ -87,11 +87,11 @@ def test_entries_are_replaced_by_key_and_only_the_newest_are_kept(tmp_path: Path
     project = tmp_path
     (project / "packages").mkdir()
     for index in range(record.MAX_ENTRIES + 2):
-        record.add_entry(str(project), entry_for([], written_ns=index, key=index))
-    record.add_entry(str(project), entry_for([], written_ns=99, key=record.MAX_ENTRIES + 1))
+        record.add_entry(str(project), entry_for([], started_ns=index, key=index))
+    record.add_entry(str(project), entry_for([], started_ns=99, key=record.MAX_ENTRIES + 1))
     entries = record.read_entries(record.record_file(str(project)))
     assert [e["key"] for e in entries] == list(range(2, record.MAX_ENTRIES + 2))
-    assert entries[-1]["written_ns"] == 99
+    assert entries[-1]["started_ns"] == 99
     assert not [p for p in (project / "packages").iterdir() if p.name.endswith(".tmp")]
 
 
@@ -101,7 +101,7 @@ def test_an_entry_missing_a_field_answers_nothing(
     (tmp_path / "ivpm.yaml").write_text("package: {name: p}\n")
     (tmp_path / "packages").mkdir()
     monkeypatch.chdir(tmp_path)
-    entry = entry_for([], written_ns=0, key=record.run_key(["update"]))
+    entry = entry_for([], started_ns=0, key=record.run_key(["update"]))
     entry["project"] = os.getcwd()
     del entry["output"]
     record.add_entry(os.getcwd(), entry)
